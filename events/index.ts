@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './parse.ts';
+export * from './pipeline-events.ts';
+export * from './source-push.ts';

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import {
+  baseDetail,
+  CanaryVerdict,
+  IsoDateTime,
+  RunOutcomeSchema,
+  StageSchema,
+  TestCounts,
+} from './common.ts';
+
+/**
+ * The zod contract of every pipeline event (EventBridge source `pushline`). A detail-type names
+ * what happened; its `detail` carries the shared fields (`baseDetail`) plus stage-specific `data`.
+ * Handlers parse at the edge with `parsePipelineEvent`; everything inside trusts `z.infer` types.
+ */
+
+const TRIGGER = z.enum(['push', 'manual', 'redeploy']);
+
+export const RunStartedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('source'),
+  data: z.object({
+    trigger: TRIGGER.default('push'),
+    /** Why the path filters could not be applied, when they could not. */
+    pathsUnknownReason: z.string().optional(),
+  }),
+});
+
+export const BuildStartedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('build'),
+  data: z.object({
+    buildId: z.string().min(1),
+    logUrl: z.string().optional(),
+  }),
+});
+
+export const BuildArtifacts = z.object({
+  /** Where the artifacts are: a local directory, or an S3 location (`s3://bucket/key`). */
+  location: z.string().optional(),
+  files: z.array(z.string()).default([]),
+  /** The buildspec's `env.exported-variables`, as CodeBuild exports them. */
+  exportedVariables: z.record(z.string(), z.string()).default({}),
+});
+export type BuildArtifacts = z.infer<typeof BuildArtifacts>;
+
+export const TestsPassedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('build'),
+  data: z.object({
+    buildId: z.string().min(1),
+    tests: TestCounts,
+    artifacts: BuildArtifacts.default({ files: [], exportedVariables: {} }),
+    durationSeconds: z.number().min(0).optional(),
+  }),
+});
+
+export const BuildFailureStatus = z.enum(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
+
+export const BuildFailedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('build'),
+  data: z.object({
+    buildId: z.string().optional(),
+    status: BuildFailureStatus,
+    /** The phase that failed (`BUILD`, `INSTALL`, `DOWNLOAD_SOURCE`…), when known. */
+    phase: z.string().optional(),
+    reason: z.string(),
+    tests: TestCounts.optional(),
+    failingTests: z.array(z.string()).default([]),
+  }),
+});
+
+export const StagingStartedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('staging'),
+  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+});
+
+export const StagingDeployedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('staging'),
+  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+});
+
+export const StagingFailedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('staging'),
+  data: z.object({
+    deploymentId: z.string().optional(),
+    reason: z.string(),
+    errorCode: z.string().optional(),
+  }),
+});
+
+export const CanaryStartedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('canary'),
+  data: z.object({
+    deploymentId: z.string().min(1),
+    trafficPercent: z.number().min(0).max(100),
+    intervalSeconds: z.number().int().min(1),
+    bakeSeconds: z.number().int().min(1),
+  }),
+});
+
+export const CanaryHealthyDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('canary'),
+  data: z.object({ deploymentId: z.string().min(1), verdict: CanaryVerdict }),
+});
+
+export const CanaryUnhealthyDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('canary'),
+  data: z.object({ deploymentId: z.string().min(1), verdict: CanaryVerdict }),
+});
+
+export const ProductionDeployedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('production'),
+  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+});
+
+export const RolledBackDetail = z.object({
+  ...baseDetail,
+  stage: z.enum(['canary', 'production']),
+  data: z.object({ deploymentId: z.string().optional(), reason: z.string() }),
+});
+
+export const RunFinishedDetail = z.object({
+  ...baseDetail,
+  stage: StageSchema,
+  data: z.object({ outcome: RunOutcomeSchema, reason: z.string().optional() }),
+});
+
+export const StageTimedOutDetail = z.object({
+  ...baseDetail,
+  stage: StageSchema,
+  data: z.object({
+    timeoutSeconds: z.number().int().min(1),
+    startedAt: IsoDateTime,
+    /** What the watchdog stopped (a build id, a deployment id), if anything. */
+    stopped: z.string().optional(),
+  }),
+});
+
+/** detail-type → schema of its `detail`. The single registry handlers and the bus parse with. */
+export const PIPELINE_EVENTS = {
+  'Run Started': RunStartedDetail,
+  'Build Started': BuildStartedDetail,
+  'Tests Passed': TestsPassedDetail,
+  'Build Failed': BuildFailedDetail,
+  'Staging Started': StagingStartedDetail,
+  'Staging Deployed': StagingDeployedDetail,
+  'Staging Failed': StagingFailedDetail,
+  'Canary Started': CanaryStartedDetail,
+  'Canary Healthy': CanaryHealthyDetail,
+  'Canary Unhealthy': CanaryUnhealthyDetail,
+  'Production Deployed': ProductionDeployedDetail,
+  'Rolled Back': RolledBackDetail,
+  'Run Finished': RunFinishedDetail,
+  'Stage Timed Out': StageTimedOutDetail,
+} as const;
+
+export type DetailType = keyof typeof PIPELINE_EVENTS;
+export const DETAIL_TYPES = Object.keys(PIPELINE_EVENTS) as DetailType[];
+
+/** The EventBridge `source` of every pipeline event. */
+export const EVENT_SOURCE = 'pushline';
+
+export type DetailOf<T extends DetailType> = z.output<(typeof PIPELINE_EVENTS)[T]>;
+/** A pipeline event: its detail-type and its parsed detail, as one discriminated union. */
+export type PipelineEvent = { [T in DetailType]: { detailType: T; detail: DetailOf<T> } }[DetailType];
+export type EventOf<T extends DetailType> = Extract<PipelineEvent, { detailType: T }>;
+
+export function isDetailType(value: unknown): value is DetailType {
+  return typeof value === 'string' && Object.hasOwn(PIPELINE_EVENTS, value);
+}

@@ -1,0 +1,51 @@
+import { DETAIL_TYPES, type DetailType, EVENT_SOURCE } from '../events/pipeline-events.ts';
+
+/** An AWS service event a function consumes from the default bus. */
+export interface AwsEventSubscription {
+  source: string;
+  detailType: string;
+}
+
+export interface Subscription {
+  /** Pipeline events (source `pushline`) the function handles. */
+  pipelineEvents?: readonly DetailType[];
+  /** AWS service events the function handles. */
+  awsEvents?: readonly AwsEventSubscription[];
+}
+
+/**
+ * The single source of truth for the choreography: which function reacts to which event. The
+ * local bus dispatches by it; `serverless.yml`'s EventBridge rules are generated from it.
+ * A function never calls another; it reacts to an event and announces the next one.
+ */
+export const SUBSCRIPTIONS = {
+  'receive-codecommit': {
+    awsEvents: [{ source: 'aws.codecommit', detailType: 'CodeCommit Repository State Change' }],
+  },
+  'start-build': { pipelineEvents: ['Run Started', 'Run Finished'] },
+  'finish-build': { awsEvents: [{ source: 'aws.codebuild', detailType: 'CodeBuild Build State Change' }] },
+  'deploy-staging': { pipelineEvents: ['Tests Passed'] },
+  'finish-deployment': {
+    awsEvents: [{ source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' }],
+  },
+  'start-canary': { pipelineEvents: ['Staging Deployed', 'Run Finished'] },
+  'judge-canary': {
+    pipelineEvents: ['Canary Started'],
+    awsEvents: [{ source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' }],
+  },
+  promote: { pipelineEvents: ['Canary Healthy'] },
+  rollback: { pipelineEvents: ['Canary Unhealthy'] },
+  notify: { pipelineEvents: DETAIL_TYPES },
+} as const satisfies Record<string, Subscription>;
+
+export type FunctionName = keyof typeof SUBSCRIPTIONS;
+
+/** The functions subscribed to a pipeline event's detail-type. */
+export function subscribersOf(detailType: DetailType): FunctionName[] {
+  return (Object.keys(SUBSCRIPTIONS) as FunctionName[]).filter((name) => {
+    const sub: Subscription = SUBSCRIPTIONS[name];
+    return sub.pipelineEvents?.includes(detailType) ?? false;
+  });
+}
+
+export { EVENT_SOURCE };

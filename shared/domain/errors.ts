@@ -1,0 +1,101 @@
+/**
+ * Pushline's error tree. One place (the HTTP middleware, the Lambda wrapper, the CLI) maps these to
+ * a status code, a retry or an exit code by `instanceof` — never by comparing `error.name` strings.
+ *
+ * - `expose`: the message is safe and useful to show to the caller (a webhook sender, a CLI user).
+ * - `retryable`: the work may succeed if tried again (the platform should retry the handler).
+ */
+export class PushlineError extends Error {
+  readonly expose: boolean = false;
+  readonly retryable: boolean = false;
+  readonly context: Record<string, unknown>;
+
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    const { cause, ...context } = options;
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'PushlineError';
+    this.context = context;
+  }
+}
+
+/** Input from outside (a webhook body, an AWS event, a CLI argument) is not what it must be. */
+export class ValidationError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'ValidationError';
+  }
+}
+
+/** A pipeline event's detail does not match its schema. */
+export class EventValidationError extends ValidationError {
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'EventValidationError';
+  }
+}
+
+/** The pipeline file is not valid; `problems` lists every one by its path. */
+export class ConfigError extends ValidationError {
+  readonly problems: readonly ConfigProblem[];
+  constructor(message: string, problems: readonly ConfigProblem[], options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+export interface ConfigProblem {
+  /** `pipelines[0].production.canary.interval` */
+  path: string;
+  message: string;
+  /** 1-based line in the YAML file, when the parser knows it. */
+  line?: number;
+}
+
+/** A webhook's signature or token is missing or wrong (HTTP 401). */
+export class WebhookSignatureError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+/** A request body is larger than the limit (HTTP 413). */
+export class PayloadTooLargeError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/**
+ * Another writer appended to the run first (the run's version moved on). The caller re-reads the
+ * run and decides again; see `appendWithRetry`.
+ */
+export class ConcurrencyError extends PushlineError {
+  override readonly retryable: boolean = true;
+  constructor(message: string, options: { cause?: unknown; runId?: string; expectedVersion?: number } = {}) {
+    super(message, options);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+/** A run, build or deployment that should exist does not. */
+export class NotFoundError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A dependency (AWS, Git host, Slack, a local process) failed in a way worth retrying. */
+export class TransientError extends PushlineError {
+  override readonly retryable: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}

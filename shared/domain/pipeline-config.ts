@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/**
+ * The schema of `pushline.yml`. Everything a user should not have to write has a default; every
+ * object is strict, so a misspelt key is an error rather than a silently ignored setting.
+ * `loadPipelineFile` (shared/config) adds the YAML line numbers to the problems.
+ */
+
+/** `30s`, `5m`, `1h30m` or a number of seconds → whole seconds. */
+export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h30m)` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const Globs = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));
+
+export const SourceConfig = z
+  .strictObject({
+    github: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/repo"')
+      .optional(),
+    gitlab: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be "group/project"')
+      .optional(),
+    codecommit: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'must be a CodeCommit repository name')
+      .optional(),
+  })
+  .refine((s) => [s.github, s.gitlab, s.codecommit].filter(Boolean).length === 1, {
+    message: 'name exactly one of github, gitlab or codecommit',
+  });
+
+/** When a push starts the pipeline. Include lists default to "everything"; excludes win. */
+export const TriggerConfig = z.strictObject({
+  branches: Globs.optional(),
+  branchesIgnore: Globs.optional(),
+  tags: Globs.optional(),
+  tagsIgnore: Globs.optional(),
+  paths: Globs.optional(),
+  pathsIgnore: Globs.optional(),
+});
+
+export const ComputePlatform = z.enum(['ECS', 'Lambda', 'Server']);
+
+export const CodeDeployTarget = z.strictObject({
+  application: z.string().min(1),
+  deploymentGroup: z.string().min(1),
+  platform: ComputePlatform,
+  /** `CodeDeployDefault.*` or the name of a custom deployment config. */
+  deploymentConfig: z.string().min(1).optional(),
+  /** ECS: the container and port named in the AppSpec; Lambda: the function and alias. */
+  container: z.string().optional(),
+  containerPort: z.number().int().min(1).max(65535).optional(),
+  functionName: z.string().optional(),
+  alias: z.string().optional(),
+});
+
+export const LocalTarget = z.strictObject({
+  /** The command that starts the app, run in the build's artifacts; `$PORT` is set. */
+  start: z.string().min(1),
+  /** Staging: the app's port. Production: the stable port of the local proxy. */
+  port: z.number().int().min(1).max(65535),
+  health: z.string().startsWith('/').default('/healthz'),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+export const CanaryMetric = z.strictObject({
+  /** A name for people and for verdicts: `error_rate`, `latency_p95`… */
+  name: z.string().min(1),
+  /** Local mode's built-in metrics from the proxy; ignored on AWS when `cloudwatch` is set. */
+  local: z.enum(['error_rate', 'latency_p50', 'latency_p95', 'latency_p99', 'requests']).optional(),
+  cloudwatch: z
+    .strictObject({
+      namespace: z.string().min(1),
+      metricName: z.string().min(1),
+      dimensions: z.record(z.string(), z.string()).default({}),
+      stat: z.string().default('Average'),
+      periodSeconds: z.number().int().min(1).default(60),
+    })
+    .optional(),
+  /** Fail when the canary's value is above `max` or below `min`. */
+  max: z.number().optional(),
+  min: z.number().optional(),
+  /** With a baseline: fail when the canary is significantly worse (`higher` is worse by default). */
+  worseWhen: z.enum(['higher', 'lower']).default('higher'),
+});
+
+export const CanaryConfig = z.strictObject({
+  /** Percent of production traffic the new release takes during the canary. */
+  traffic: z.number().min(1).max(99).default(10),
+  interval: Duration.default(60),
+  bake: Duration.default(300),
+  /** Fewer requests than this in the window make the verdict inconclusive, not healthy. */
+  minRequests: z.number().int().min(0).default(20),
+  metrics: z.array(CanaryMetric).default([
+    { name: 'error_rate', local: 'error_rate', max: 0.01, worseWhen: 'higher' },
+    { name: 'latency_p95', local: 'latency_p95', max: 1000, worseWhen: 'higher' },
+  ]),
+  /** CloudWatch alarms that make the canary unhealthy when in ALARM. */
+  alarms: z.array(z.string()).default([]),
+  baseline: z
+    .strictObject({
+      compare: z.boolean().default(true),
+      /** Mann-Whitney U significance level. */
+      alpha: z.number().gt(0).lt(1).default(0.05),
+    })
+    .default({ compare: false, alpha: 0.05 }),
+  /** What happens when the bake ends without enough data: roll back (safe default) or promote. */
+  noData: z.enum(['rollback', 'promote']).default('rollback'),
+});
+
+export const StagingConfig = z.strictObject({
+  codedeploy: CodeDeployTarget.optional(),
+  local: LocalTarget.optional(),
+});
+
+export const ProductionConfig = z.strictObject({
+  codedeploy: CodeDeployTarget.optional(),
+  local: LocalTarget.optional(),
+  canary: CanaryConfig.default(CanaryConfig.parse({})),
+});
+
+export const BuildConfig = z.strictObject({
+  codebuild: z.strictObject({ project: z.string().min(1) }).optional(),
+  /** The buildspec the local runner (and CodeBuild, unless the project overrides it) uses. */
+  buildspec: z.string().default('buildspec.yml'),
+});
+
+export const SlackConfig = z.strictObject({
+  channel: z.string().optional(),
+  /** Secret name of an incoming webhook URL (for teams without a bot). */
+  webhook: z.string().optional(),
+  on: z
+    .array(z.enum(['started', 'succeeded', 'failed', 'rolled_back', 'superseded', 'timed_out', 'cancelled']))
+    .default(['started', 'succeeded', 'failed', 'rolled_back', 'timed_out']),
+  /** A Slack user group to mention on failure, e.g. `S0123ABCD` or `@oncall`. */
+  mentionOnFailure: z.string().optional(),
+  /** Also show failure thread replies in the channel. */
+  broadcastFailures: z.boolean().default(false),
+});
+
+export const NotificationsConfig = z.strictObject({
+  slack: SlackConfig.optional(),
+  /** Commit statuses (and deployments) on the Git host. */
+  commitStatus: z.boolean().default(true),
+});
+
+export const TimeoutsConfig = z.strictObject({
+  build: Duration.default(1800),
+  staging: Duration.default(900),
+  canary: Duration.default(3600),
+  production: Duration.default(1800),
+});
+
+export const PipelineConfig = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)'),
+  source: SourceConfig,
+  on: TriggerConfig.default({}),
+  build: BuildConfig.default(BuildConfig.parse({})),
+  staging: StagingConfig.default({}),
+  production: ProductionConfig.default(ProductionConfig.parse({})),
+  notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+  timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
+  concurrency: z.enum(['supersede', 'queue', 'parallel']).default('supersede'),
+});
+
+export const PushlineFile = z.strictObject({
+  version: z.literal(1).default(1),
+  pipelines: z.array(PipelineConfig).min(1, 'declare at least one pipeline'),
+});
+
+export type PipelineConfig = z.output<typeof PipelineConfig>;
+export type PushlineFile = z.output<typeof PushlineFile>;
+export type CanaryConfig = z.output<typeof CanaryConfig>;
+export type CanaryMetric = z.output<typeof CanaryMetric>;
+export type LocalTarget = z.output<typeof LocalTarget>;
+export type CodeDeployTarget = z.output<typeof CodeDeployTarget>;

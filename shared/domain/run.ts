@@ -1,0 +1,375 @@
+import type { CanaryVerdict, RunOutcome, Stage, TestCounts } from '../../events/common.ts';
+import { STAGES } from '../../events/common.ts';
+import type { BuildArtifacts, DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import type { SourcePush } from '../../events/source-push.ts';
+
+/** The status of one stage of a run. */
+export const StageStatus = {
+  Pending: 'pending',
+  Running: 'running',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Skipped: 'skipped',
+  TimedOut: 'timed_out',
+} as const;
+export type StageStatus = (typeof StageStatus)[keyof typeof StageStatus];
+
+/** The status of a run: `running` until a `Run Finished` gives it its outcome. */
+export const RunStatus = { Running: 'running' } as const;
+export type RunStatus = typeof RunStatus.Running | RunOutcome;
+
+export interface StageState {
+  status: StageStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Why the stage failed, timed out or was skipped. */
+  reason?: string;
+}
+
+/** An event the fold kept but did not apply, with the reason. */
+export interface IgnoredEvent {
+  eventId: string;
+  detailType: DetailType;
+  at: string;
+  reason: string;
+}
+
+/** A run: the fold of its event log. Never mutate one; `applyEvent` returns a new one. */
+export interface Run {
+  id: string;
+  pipeline: string;
+  attempt: number;
+  status: RunStatus;
+  source: SourcePush;
+  trigger: 'push' | 'manual' | 'redeploy';
+  pathsUnknownReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** Why the run ended as it did (the failing phase, the canary's reason, the newer run). */
+  reason?: string;
+  stages: Record<Stage, StageState>;
+  build?: {
+    buildId: string;
+    logUrl?: string;
+    tests?: TestCounts;
+    failingTests?: string[];
+    phase?: string;
+    artifacts?: BuildArtifacts;
+  };
+  staging?: { deploymentId?: string; url?: string };
+  canary?: {
+    deploymentId: string;
+    trafficPercent: number;
+    intervalSeconds: number;
+    bakeSeconds: number;
+    verdict?: CanaryVerdict;
+  };
+  production?: { deploymentId?: string; url?: string };
+  /** Every event id the fold has seen (applied or ignored), so a redelivery changes nothing. */
+  seenEventIds: string[];
+  ignored: IgnoredEvent[];
+}
+
+export type ApplyResult =
+  | { kind: 'applied'; run: Run }
+  | { kind: 'duplicate'; run: Run }
+  | { kind: 'ignored'; run: Run; reason: string };
+
+export function isTerminal(run: Pick<Run, 'status'>): boolean {
+  return run.status !== RunStatus.Running;
+}
+
+export function isStageDone(status: StageStatus): boolean {
+  return status !== StageStatus.Pending && status !== StageStatus.Running;
+}
+
+/** The stage that is running, if any (at most one is). */
+export function currentStage(run: Run): Stage | undefined {
+  return STAGES.find((stage) => run.stages[stage].status === StageStatus.Running);
+}
+
+/**
+ * Folds one event into a run. Pure: the same run and event always give the same result.
+ *
+ * - An event whose `eventId` the run has seen is a `duplicate`: the run is returned unchanged.
+ * - An event that does not fit the run's state (late, out of order, of an older attempt, for a run
+ *   that has ended) is `ignored`: recorded with its reason in `run.ignored`, never applied.
+ * - `Run Started` creates the run; any other event without a run is ignored.
+ */
+export function applyEvent(run: Run | undefined, event: PipelineEvent): ApplyResult {
+  if (run === undefined) {
+    if (event.detailType !== 'Run Started') {
+      throw new RangeError(
+        `cannot fold "${event.detailType}" into a run that does not exist (${event.detail.runId})`,
+      );
+    }
+    return { kind: 'applied', run: startRun(event) };
+  }
+  const { detail } = event;
+  if (run.seenEventIds.includes(detail.eventId)) return { kind: 'duplicate', run };
+  if (detail.runId !== run.id)
+    return ignore(run, event, `event belongs to run ${detail.runId}, not ${run.id}`);
+  if (isTerminal(run)) return ignore(run, event, `run already finished: ${run.status}`);
+  if (detail.attempt < run.attempt) {
+    return ignore(run, event, `event of attempt ${detail.attempt}, run is on attempt ${run.attempt}`);
+  }
+  const next = transition(run, event);
+  if (typeof next === 'string') return ignore(run, event, next);
+  return {
+    kind: 'applied',
+    run: { ...next, updatedAt: detail.at, seenEventIds: [...run.seenEventIds, detail.eventId] },
+  };
+}
+
+/** Folds a whole log, oldest first. */
+export function foldEvents(events: readonly PipelineEvent[], initial?: Run): Run | undefined {
+  let run = initial;
+  for (const event of events) {
+    if (run === undefined && event.detailType !== 'Run Started') continue;
+    run = applyEvent(run, event).run;
+  }
+  return run;
+}
+
+function startRun(event: Extract<PipelineEvent, { detailType: 'Run Started' }>): Run {
+  const { detail } = event;
+  const stages = Object.fromEntries(STAGES.map((s) => [s, { status: StageStatus.Pending }])) as Record<
+    Stage,
+    StageState
+  >;
+  stages.source = { status: StageStatus.Succeeded, startedAt: detail.source.pushedAt, finishedAt: detail.at };
+  return {
+    id: detail.runId,
+    pipeline: detail.pipeline,
+    attempt: detail.attempt,
+    status: RunStatus.Running,
+    source: detail.source,
+    trigger: detail.data.trigger,
+    ...(detail.data.pathsUnknownReason ? { pathsUnknownReason: detail.data.pathsUnknownReason } : {}),
+    createdAt: detail.at,
+    updatedAt: detail.at,
+    stages,
+    seenEventIds: [detail.eventId],
+    ignored: [],
+  };
+}
+
+function ignore(run: Run, event: PipelineEvent, reason: string): ApplyResult {
+  const entry: IgnoredEvent = {
+    eventId: event.detail.eventId,
+    detailType: event.detailType,
+    at: event.detail.at,
+    reason,
+  };
+  return {
+    kind: 'ignored',
+    reason,
+    run: {
+      ...run,
+      seenEventIds: [...run.seenEventIds, event.detail.eventId],
+      ignored: [...run.ignored, entry],
+    },
+  };
+}
+
+function setStage(run: Run, stage: Stage, state: StageState): Run {
+  return { ...run, stages: { ...run.stages, [stage]: state } };
+}
+
+function expect(run: Run, stage: Stage, allowed: readonly StageStatus[], what: string): string | undefined {
+  const status = run.stages[stage].status;
+  return allowed.includes(status) ? undefined : `${what} does not fit: ${stage} is ${status}`;
+}
+
+const PENDING_OR_RUNNING = [StageStatus.Pending, StageStatus.Running] as const;
+
+/** The state machine proper: the next run, or the reason the event does not fit. */
+function transition(run: Run, event: PipelineEvent): Run | string {
+  const at = event.detail.at;
+  const started = (): StageState => ({ status: StageStatus.Running, startedAt: at });
+  const finished = (stage: Stage, status: StageStatus, reason?: string): StageState => ({
+    ...run.stages[stage],
+    status,
+    startedAt: run.stages[stage].startedAt ?? at,
+    finishedAt: at,
+    ...(reason ? { reason } : {}),
+  });
+
+  switch (event.detailType) {
+    case 'Run Started':
+      return 'run already started';
+
+    case 'Build Started': {
+      const misfit = expect(run, 'build', [StageStatus.Pending], 'Build Started');
+      if (misfit) return misfit;
+      const { buildId, logUrl } = event.detail.data;
+      return {
+        ...setStage(run, 'build', started()),
+        build: { buildId, ...(logUrl ? { logUrl } : {}) },
+      };
+    }
+
+    case 'Tests Passed': {
+      const misfit = expect(run, 'build', PENDING_OR_RUNNING, 'Tests Passed');
+      if (misfit) return misfit;
+      const data = event.detail.data;
+      if (run.build && run.build.buildId !== data.buildId) {
+        return `Tests Passed for build ${data.buildId}, run is on build ${run.build.buildId}`;
+      }
+      return {
+        ...setStage(run, 'build', finished('build', StageStatus.Succeeded)),
+        build: { ...run.build, buildId: data.buildId, tests: data.tests, artifacts: data.artifacts },
+      };
+    }
+
+    case 'Build Failed': {
+      const misfit = expect(run, 'build', PENDING_OR_RUNNING, 'Build Failed');
+      if (misfit) return misfit;
+      const data = event.detail.data;
+      if (run.build && data.buildId && run.build.buildId !== data.buildId) {
+        return `Build Failed for build ${data.buildId}, run is on build ${run.build.buildId}`;
+      }
+      return {
+        ...setStage(run, 'build', finished('build', StageStatus.Failed, data.reason)),
+        build: {
+          ...run.build,
+          buildId: data.buildId ?? run.build?.buildId ?? 'unknown',
+          ...(data.tests ? { tests: data.tests } : {}),
+          failingTests: data.failingTests,
+          ...(data.phase ? { phase: data.phase } : {}),
+        },
+      };
+    }
+
+    case 'Staging Started': {
+      const misfit =
+        expect(run, 'build', [StageStatus.Succeeded], 'Staging Started') ??
+        expect(run, 'staging', [StageStatus.Pending], 'Staging Started');
+      if (misfit) return misfit;
+      const { deploymentId, url } = event.detail.data;
+      return {
+        ...setStage(run, 'staging', started()),
+        staging: { deploymentId, ...(url ? { url } : {}) },
+      };
+    }
+
+    case 'Staging Deployed': {
+      const misfit =
+        expect(run, 'build', [StageStatus.Succeeded], 'Staging Deployed') ??
+        expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Deployed');
+      if (misfit) return misfit;
+      const { deploymentId, url } = event.detail.data;
+      if (run.staging?.deploymentId && run.staging.deploymentId !== deploymentId) {
+        return `Staging Deployed for deployment ${deploymentId}, run is on ${run.staging.deploymentId}`;
+      }
+      return {
+        ...setStage(run, 'staging', finished('staging', StageStatus.Succeeded)),
+        staging: { deploymentId, ...(url ? { url } : {}) },
+      };
+    }
+
+    case 'Staging Failed': {
+      const misfit = expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Failed');
+      if (misfit) return misfit;
+      return setStage(run, 'staging', finished('staging', StageStatus.Failed, event.detail.data.reason));
+    }
+
+    case 'Canary Started': {
+      const misfit =
+        expect(run, 'staging', [StageStatus.Succeeded], 'Canary Started') ??
+        expect(run, 'canary', [StageStatus.Pending], 'Canary Started');
+      if (misfit) return misfit;
+      const { deploymentId, trafficPercent, intervalSeconds, bakeSeconds } = event.detail.data;
+      return {
+        ...setStage(run, 'canary', started()),
+        canary: { deploymentId, trafficPercent, intervalSeconds, bakeSeconds },
+        production: { deploymentId },
+      };
+    }
+
+    case 'Canary Healthy':
+    case 'Canary Unhealthy': {
+      const misfit = expect(run, 'canary', [StageStatus.Running], event.detailType);
+      if (misfit) return misfit;
+      const { deploymentId, verdict } = event.detail.data;
+      if (run.canary && run.canary.deploymentId !== deploymentId) {
+        return `${event.detailType} for deployment ${deploymentId}, canary is ${run.canary.deploymentId}`;
+      }
+      const canary = { ...run.canary!, verdict };
+      if (event.detailType === 'Canary Healthy') {
+        // Promotion begins at once: the production stage runs until the deployment completes.
+        const next = setStage(run, 'canary', finished('canary', StageStatus.Succeeded));
+        return { ...setStage(next, 'production', started()), canary };
+      }
+      return { ...setStage(run, 'canary', finished('canary', StageStatus.Failed, verdict.reason)), canary };
+    }
+
+    case 'Production Deployed': {
+      const misfit = expect(run, 'production', [StageStatus.Running], 'Production Deployed');
+      if (misfit) return misfit;
+      const { deploymentId, url } = event.detail.data;
+      return {
+        ...setStage(run, 'production', finished('production', StageStatus.Succeeded)),
+        production: { deploymentId, ...(url ? { url } : {}) },
+      };
+    }
+
+    case 'Rolled Back': {
+      const canary = run.stages.canary.status;
+      const production = run.stages.production.status;
+      if (
+        !(
+          canary === StageStatus.Failed ||
+          canary === StageStatus.Running ||
+          production === StageStatus.Running
+        )
+      ) {
+        return `Rolled Back does not fit: canary is ${canary}, production is ${production}`;
+      }
+      const reason = event.detail.data.reason;
+      let next = run;
+      if (canary === StageStatus.Running)
+        next = setStage(next, 'canary', finished('canary', StageStatus.Failed, reason));
+      return setStage(next, 'production', {
+        status: StageStatus.Failed,
+        startedAt: run.stages.production.startedAt ?? at,
+        finishedAt: at,
+        reason: `rolled back: ${reason}`,
+      });
+    }
+
+    case 'Stage Timed Out': {
+      const stage = event.detail.stage;
+      const misfit = expect(run, stage, PENDING_OR_RUNNING, 'Stage Timed Out');
+      if (misfit) return misfit;
+      return setStage(
+        run,
+        stage,
+        finished(stage, StageStatus.TimedOut, `no progress within ${event.detail.data.timeoutSeconds}s`),
+      );
+    }
+
+    case 'Run Finished': {
+      const { outcome, reason } = event.detail.data;
+      if (outcome === 'succeeded' && run.stages.production.status !== StageStatus.Succeeded) {
+        return `Run Finished (succeeded) does not fit: production is ${run.stages.production.status}`;
+      }
+      const stages = { ...run.stages };
+      for (const stage of STAGES) {
+        const state = stages[stage];
+        if (state.status === StageStatus.Pending) stages[stage] = { status: StageStatus.Skipped };
+        else if (state.status === StageStatus.Running) {
+          stages[stage] = {
+            ...state,
+            status:
+              outcome === 'superseded' || outcome === 'cancelled' ? StageStatus.Skipped : StageStatus.Failed,
+            finishedAt: at,
+            ...(reason ? { reason } : {}),
+          };
+        }
+      }
+      return { ...run, stages, status: outcome, finishedAt: at, ...(reason ? { reason } : {}) };
+    }
+  }
+}

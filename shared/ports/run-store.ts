@@ -1,0 +1,75 @@
+import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import type { Run } from '../domain/run.ts';
+
+/** One entry of a run's append-only event log. */
+export interface LogEntry {
+  /** 1-based position in the run's log; equals the run's version after it was appended. */
+  seq: number;
+  eventId: string;
+  detailType: DetailType;
+  detail: PipelineEvent['detail'];
+  /** `applied` changed the run; `ignored` did not fit (see `reason`); duplicates are not logged. */
+  disposition: 'applied' | 'ignored';
+  reason?: string;
+  recordedAt: string;
+}
+
+/** A run as stored: the folded state plus the log version it reflects. */
+export interface StoredRun {
+  run: Run;
+  /** The number of log entries; the optimistic-concurrency token for `append`. */
+  version: number;
+}
+
+export interface AppendResult {
+  run: Run;
+  version: number;
+  /** The entries written by this call (duplicates are skipped, not written). */
+  entries: LogEntry[];
+}
+
+export interface StartRunsResult {
+  /** False when the delivery was seen before: no run was started, `runIds` are the original ones. */
+  created: boolean;
+  runIds: string[];
+}
+
+export interface RunQuery {
+  pipeline?: string;
+  /** Only runs whose status is one of these. */
+  status?: readonly Run['status'][];
+  limit?: number;
+  /** Opaque cursor returned by a previous call. */
+  cursor?: string;
+}
+
+/** An external job (a build, a deployment) that Pushline started for a run. */
+export interface ExternalRef {
+  kind: 'build' | 'deployment';
+  id: string;
+}
+
+/**
+ * The run store and event log. Both modes implement it (SQLite locally, DynamoDB on AWS).
+ *
+ * Contract:
+ * - `startRuns` is atomic and idempotent by delivery id: all `Run Started` events of one delivery
+ *   are written together with the delivery record, or none is. A second call with the same
+ *   delivery id writes nothing and returns the original run ids.
+ * - `append` folds the events with `applyEvent` and writes the log entries and the new snapshot
+ *   only if the stored version still equals `expectedVersion`; otherwise it throws
+ *   `ConcurrencyError` and writes nothing. Duplicates (same `eventId`) are skipped silently.
+ * - Applied entries are published after they are written (the outbox): local stores mark them
+ *   undispatched until `markDispatched`; DynamoDB publishes them from its stream.
+ * - Reads never throw for a missing run: they return `undefined`.
+ */
+export interface RunStore {
+  startRuns(delivery: { id: string; provider: string }, events: PipelineEvent[]): Promise<StartRunsResult>;
+  get(runId: string): Promise<StoredRun | undefined>;
+  append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult>;
+  log(runId: string): Promise<LogEntry[]>;
+  list(query?: RunQuery): Promise<{ runs: Run[]; cursor?: string }>;
+  /** Records which run an external job belongs to, so its completion event can find the run. */
+  link(ref: ExternalRef, runId: string): Promise<void>;
+  findByRef(ref: ExternalRef): Promise<string | undefined>;
+}
