@@ -34,6 +34,13 @@ export interface StartRunsResult {
   runIds: string[];
 }
 
+/** A note on a run that is not a pipeline event (a notification that failed, a step that could not resume). */
+export interface RunNote {
+  at: string;
+  kind: string;
+  message: string;
+}
+
 export interface RunQuery {
   pipeline?: string;
   /** Only runs whose status is one of these. */
@@ -72,4 +79,14 @@ export interface RunStore {
   /** Records which run an external job belongs to, so its completion event can find the run. */
   link(ref: ExternalRef, runId: string): Promise<void>;
   findByRef(ref: ExternalRef): Promise<string | undefined>;
+  /** Adds a note to the run (visible in the API and the dashboard); never changes the run's state. */
+  addNote(runId: string, note: RunNote): Promise<void>;
+  notes(runId: string): Promise<RunNote[]>;
+  /**
+   * Small per-run state for adapters, outside the event log: the Slack message `ts`, "event X was
+   * announced" markers. With `ifAbsent`, writes only when the key is new and returns whether it
+   * wrote — an atomic claim, so a redelivered event is announced once.
+   */
+  setAttribute(runId: string, key: string, value: string, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  getAttribute(runId: string, key: string): Promise<string | undefined>;
 }

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+
+/** Sets the process exit code of the running command. */
+export type SetExitCode = (code: number) => void;
+
+/**
+ * Every command of the `pushline` CLI, one file each. To add a command, write
+ * `cli/commands/<name>.ts` exporting `register(program, setExitCode)` and add it here.
+ */
+const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [];
+
+export function registerCommands(program: Command, setExitCode: SetExitCode): void {
+  for (const register of COMMANDS) register(program, setExitCode);
+}

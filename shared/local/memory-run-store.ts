@@ -1,0 +1,152 @@
+import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { ConcurrencyError } from '../domain/errors.ts';
+import { applyEvent, type Run } from '../domain/run.ts';
+import type { Clock } from '../ports/clock.ts';
+import { systemClock } from '../ports/clock.ts';
+import type {
+  AppendResult,
+  ExternalRef,
+  LogEntry,
+  RunNote,
+  RunQuery,
+  RunStore,
+  StartRunsResult,
+  StoredRun,
+} from '../ports/run-store.ts';
+
+interface Record_ {
+  run: Run;
+  log: LogEntry[];
+  notes: RunNote[];
+  attributes: Map<string, string>;
+}
+
+/**
+ * A `RunStore` in memory: for tests and for `serverless invoke local`. Same contract as the SQLite
+ * and DynamoDB stores (the shared contract suite runs against all three). `appended` lists the
+ * entries written, in order, so a test can act as the outbox.
+ */
+export class MemoryRunStore implements RunStore {
+  readonly appended: LogEntry[] = [];
+  private readonly runs = new Map<string, Record_>();
+  private readonly deliveries = new Map<string, string[]>();
+  private readonly refs = new Map<string, string>();
+  private readonly clock: Clock;
+
+  constructor({ clock = systemClock }: { clock?: Clock } = {}) {
+    this.clock = clock;
+  }
+
+  async startRuns(
+    delivery: { id: string; provider: string },
+    events: PipelineEvent[],
+  ): Promise<StartRunsResult> {
+    const key = `${delivery.provider}:${delivery.id}`;
+    const seen = this.deliveries.get(key);
+    if (seen) return { created: false, runIds: seen };
+    const runIds: string[] = [];
+    for (const event of events) {
+      if (event.detailType !== 'Run Started')
+        throw new TypeError(`startRuns takes Run Started, not ${event.detailType}`);
+      if (this.runs.has(event.detail.runId)) throw new ConcurrencyError(`run ${event.detail.runId} exists`);
+    }
+    for (const event of events) {
+      const { run } = applyEvent(undefined, event);
+      const entry = this.entry(1, event, 'applied');
+      this.runs.set(run.id, { run, log: [entry], notes: [], attributes: new Map() });
+      this.appended.push(entry);
+      runIds.push(run.id);
+    }
+    this.deliveries.set(key, runIds);
+    return { created: true, runIds };
+  }
+
+  async get(runId: string): Promise<StoredRun | undefined> {
+    const record = this.runs.get(runId);
+    return record ? { run: record.run, version: record.log.length } : undefined;
+  }
+
+  async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
+    const record = this.runs.get(runId);
+    if (!record || record.log.length !== expectedVersion) {
+      throw new ConcurrencyError(`run ${runId} is not at version ${expectedVersion}`, {
+        runId,
+        expectedVersion,
+      });
+    }
+    let run = record.run;
+    const entries: LogEntry[] = [];
+    for (const event of events) {
+      const result = applyEvent(run, event);
+      run = result.run;
+      if (result.kind === 'duplicate') continue;
+      const reason = result.kind === 'ignored' ? result.reason : undefined;
+      entries.push(this.entry(record.log.length + entries.length + 1, event, result.kind, reason));
+    }
+    record.run = run;
+    record.log.push(...entries);
+    this.appended.push(...entries);
+    return { run, version: record.log.length, entries };
+  }
+
+  async log(runId: string): Promise<LogEntry[]> {
+    return [...(this.runs.get(runId)?.log ?? [])];
+  }
+
+  async list(query: RunQuery = {}): Promise<{ runs: Run[]; cursor?: string }> {
+    const limit = query.limit ?? 50;
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    const all = [...this.runs.values()]
+      .map((r) => r.run)
+      .filter((run) => !query.pipeline || run.pipeline === query.pipeline)
+      .filter((run) => !query.status || query.status.includes(run.status))
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const runs = all.slice(offset, offset + limit);
+    return offset + limit < all.length ? { runs, cursor: String(offset + limit) } : { runs };
+  }
+
+  async link(ref: ExternalRef, runId: string): Promise<void> {
+    this.refs.set(`${ref.kind}:${ref.id}`, runId);
+  }
+
+  async findByRef(ref: ExternalRef): Promise<string | undefined> {
+    return this.refs.get(`${ref.kind}:${ref.id}`);
+  }
+
+  async addNote(runId: string, note: RunNote): Promise<void> {
+    this.runs.get(runId)?.notes.push(note);
+  }
+
+  async notes(runId: string): Promise<RunNote[]> {
+    return [...(this.runs.get(runId)?.notes ?? [])];
+  }
+
+  async setAttribute(runId: string, key: string, value: string, options: { ifAbsent?: boolean } = {}) {
+    const attributes = this.runs.get(runId)?.attributes;
+    if (!attributes) return false;
+    if (options.ifAbsent && attributes.has(key)) return false;
+    attributes.set(key, value);
+    return true;
+  }
+
+  async getAttribute(runId: string, key: string): Promise<string | undefined> {
+    return this.runs.get(runId)?.attributes.get(key);
+  }
+
+  private entry(
+    seq: number,
+    event: PipelineEvent,
+    disposition: LogEntry['disposition'],
+    reason?: string,
+  ): LogEntry {
+    return {
+      seq,
+      eventId: event.detail.eventId,
+      detailType: event.detailType,
+      detail: event.detail,
+      disposition,
+      ...(reason ? { reason } : {}),
+      recordedAt: this.clock.now().toISOString(),
+    };
+  }
+}
