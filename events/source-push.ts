@@ -28,6 +28,8 @@ export const SourcePush = z.object({
   pushedAt: z.iso.datetime({ offset: true }),
   /** A link to the commit or the compare view on the Git host. */
   url: z.url().optional(),
+  /** Where the local builder clones the commit from (GitHub `clone_url`, GitLab `git_http_url`, a local bare repo). */
+  cloneUrl: z.string().optional(),
   changedPaths: z.array(z.string()).optional(),
   pathsUnknownReason: z.string().optional(),
   forced: z.boolean().optional(),
