@@ -80,7 +80,19 @@ export const StagingStartedDetail = z.object({
 export const StagingDeployedDetail = z.object({
   ...baseDetail,
   stage: z.literal('staging'),
-  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+  data: z
+    .object({
+      /** Absent only when staging was skipped: there was no deployment. */
+      deploymentId: z.string().min(1).optional(),
+      url: z.string().optional(),
+      /** The pipeline has no staging target: the run goes on to the canary without one. */
+      skipped: z.boolean().optional(),
+      reason: z.string().optional(),
+    })
+    .refine((data) => data.skipped === true || data.deploymentId !== undefined, {
+      message: 'deploymentId is required unless staging was skipped',
+      path: ['deploymentId'],
+    }),
 });
 
 export const StagingFailedDetail = z.object({

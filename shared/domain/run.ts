@@ -259,7 +259,17 @@ function transition(run: Run, event: PipelineEvent): Run | string {
         expect(run, 'build', [StageStatus.Succeeded], 'Staging Deployed') ??
         expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Deployed');
       if (misfit) return misfit;
-      const { deploymentId, url } = event.detail.data;
+      const { deploymentId, url, skipped, reason } = event.detail.data;
+      if (skipped) {
+        const notYet = expect(run, 'staging', [StageStatus.Pending], 'Staging Deployed (skipped)');
+        if (notYet) return notYet;
+        return setStage(run, 'staging', {
+          status: StageStatus.Skipped,
+          startedAt: at,
+          finishedAt: at,
+          reason: reason ?? 'no staging target',
+        });
+      }
       if (run.staging?.deploymentId && run.staging.deploymentId !== deploymentId) {
         return `Staging Deployed for deployment ${deploymentId}, run is on ${run.staging.deploymentId}`;
       }
@@ -277,7 +287,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
 
     case 'Canary Started': {
       const misfit =
-        expect(run, 'staging', [StageStatus.Succeeded], 'Canary Started') ??
+        expect(run, 'staging', [StageStatus.Succeeded, StageStatus.Skipped], 'Canary Started') ??
         expect(run, 'canary', [StageStatus.Pending], 'Canary Started');
       if (misfit) return misfit;
       const { deploymentId, trafficPercent, intervalSeconds, bakeSeconds } = event.detail.data;
