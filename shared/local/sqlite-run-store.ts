@@ -1,0 +1,295 @@
+import Database from 'better-sqlite3';
+import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { ConcurrencyError } from '../domain/errors.ts';
+import { applyEvent, type Run } from '../domain/run.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type {
+  AppendResult,
+  ExternalRef,
+  LogEntry,
+  RunNote,
+  RunQuery,
+  RunStore,
+  StartRunsResult,
+  StoredRun,
+} from '../ports/run-store.ts';
+import {
+  decodeCursor,
+  type EventRow,
+  encodeCursor,
+  type OutboxEntry,
+  toLogEntry,
+  toOutboxEntry,
+} from './sqlite-rows.ts';
+import { prepareDatabase } from './sqlite-schema.ts';
+
+export type { OutboxEntry } from './sqlite-rows.ts';
+
+/** Called after a transaction that wrote applied log entries has committed, with the runs it touched. */
+export type CommitListener = (runIds: readonly string[]) => void;
+
+interface RunRow {
+  version: number;
+  snapshot: string;
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/**
+ * The local `RunStore`: one SQLite file (better-sqlite3, WAL). Same contract as the DynamoDB and
+ * memory stores — the shared suite in test/contract/run-store.contract.ts runs against all three.
+ *
+ * It is also the local outbox's source: applied entries stay `dispatched_at IS NULL` until the
+ * outbox has published them (`undispatched` / `markDispatched`), and `onCommitted` tells the outbox
+ * that there is something new. Those three are local-only; they are not on the `RunStore` port.
+ */
+export class SqliteRunStore implements RunStore {
+  readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly listeners = new Set<CommitListener>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** `file` is a path or `:memory:`; or pass an open `database` (the store sets its pragmas). */
+  constructor(options: { file: string; clock?: Clock } | { database: Database.Database; clock?: Clock }) {
+    this.db = 'database' in options ? options.database : new Database(options.file);
+    this.clock = options.clock ?? systemClock;
+    prepareDatabase(this.db);
+  }
+
+  async startRuns(
+    delivery: { id: string; provider: string },
+    events: PipelineEvent[],
+  ): Promise<StartRunsResult> {
+    const result = this.db
+      .transaction((): StartRunsResult => {
+        const seen = this.sql('SELECT run_ids FROM deliveries WHERE provider = ? AND id = ?').get(
+          delivery.provider,
+          delivery.id,
+        ) as { run_ids: string } | undefined;
+        if (seen) return { created: false, runIds: JSON.parse(seen.run_ids) as string[] };
+        const now = this.clock.now().toISOString();
+        const runIds: string[] = [];
+        for (const event of events) {
+          if (event.detailType !== 'Run Started') {
+            throw new TypeError(`startRuns takes Run Started, not ${event.detailType}`);
+          }
+          const { run } = applyEvent(undefined, event);
+          // The primary key would refuse it too, but with a constraint error rather than ours.
+          if (this.sql('SELECT 1 FROM runs WHERE id = ?').get(run.id)) {
+            throw new ConcurrencyError(`run ${run.id} exists`, { runId: run.id });
+          }
+          this.sql(
+            'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
+          ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run));
+          this.insertEntry(run.id, 1, event, 'applied', undefined, now);
+          runIds.push(run.id);
+        }
+        this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
+          delivery.provider,
+          delivery.id,
+          JSON.stringify(runIds),
+          now,
+        );
+        return { created: true, runIds };
+      })
+      .immediate();
+    if (result.created) this.committed(result.runIds);
+    return result;
+  }
+
+  async get(runId: string): Promise<StoredRun | undefined> {
+    const row = this.sql('SELECT version, snapshot FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    return row ? { run: JSON.parse(row.snapshot) as Run, version: row.version } : undefined;
+  }
+
+  async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
+    // IMMEDIATE takes the write lock before the read: a second process cannot slip a commit in
+    // between our read of the snapshot and our guarded update (in WAL that would be SQLITE_BUSY_SNAPSHOT).
+    const result = this.db
+      .transaction((): AppendResult => {
+        const stale = () =>
+          new ConcurrencyError(`run ${runId} is not at version ${expectedVersion}`, {
+            runId,
+            expectedVersion,
+          });
+        const row = this.sql('SELECT version, snapshot FROM runs WHERE id = ?').get(runId) as
+          | RunRow
+          | undefined;
+        if (!row || row.version !== expectedVersion) throw stale();
+        let run = JSON.parse(row.snapshot) as Run;
+        const now = this.clock.now().toISOString();
+        const entries: LogEntry[] = [];
+        for (const event of events) {
+          const folded = applyEvent(run, event);
+          run = folded.run;
+          if (folded.kind === 'duplicate') continue;
+          const reason = folded.kind === 'ignored' ? folded.reason : undefined;
+          entries.push(
+            this.insertEntry(runId, expectedVersion + entries.length + 1, event, folded.kind, reason, now),
+          );
+        }
+        if (entries.length === 0) return { run, version: expectedVersion, entries };
+        const version = expectedVersion + entries.length;
+        // The guard the contract names: whatever happened since the read, a moved version writes nothing.
+        const update = this.sql(
+          'UPDATE runs SET version = ?, status = ?, snapshot = ? WHERE id = ? AND version = ?',
+        ).run(version, run.status, JSON.stringify(run), runId, expectedVersion);
+        if (update.changes === 0) throw stale();
+        return { run, version, entries };
+      })
+      .immediate();
+    if (result.entries.some((entry) => entry.disposition === 'applied')) this.committed([runId]);
+    return result;
+  }
+
+  async log(runId: string): Promise<LogEntry[]> {
+    const rows = this.sql('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as EventRow[];
+    return rows.map(toLogEntry);
+  }
+
+  async list(query: RunQuery = {}): Promise<{ runs: Run[]; cursor?: string }> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.pipeline !== undefined) {
+      where.push('pipeline = ?');
+      params.push(query.pipeline);
+    }
+    if (query.status !== undefined) {
+      where.push(`status IN (${query.status.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...query.status);
+    }
+    if (query.cursor !== undefined) {
+      where.push('id < ?');
+      params.push(decodeCursor(query.cursor));
+    }
+    // Run ids are ULIDs (time-ordered), so descending id is newest first.
+    const rows = this.sql(
+      `SELECT snapshot FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+    ).all(...params, limit + 1) as { snapshot: string }[];
+    const runs = rows.slice(0, limit).map((row) => JSON.parse(row.snapshot) as Run);
+    return rows.length > limit ? { runs, cursor: encodeCursor(runs[runs.length - 1]!.id) } : { runs };
+  }
+
+  async link(ref: ExternalRef, runId: string): Promise<void> {
+    this.sql(
+      'INSERT INTO refs (kind, id, run_id) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET run_id = excluded.run_id',
+    ).run(ref.kind, ref.id, runId);
+  }
+
+  async findByRef(ref: ExternalRef): Promise<string | undefined> {
+    const row = this.sql('SELECT run_id FROM refs WHERE kind = ? AND id = ?').get(ref.kind, ref.id) as
+      | { run_id: string }
+      | undefined;
+    return row?.run_id;
+  }
+
+  async addNote(runId: string, note: RunNote): Promise<void> {
+    // A note on a run that does not exist is dropped, as the other stores do.
+    this.sql(
+      'INSERT INTO notes (run_id, at, kind, message) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)',
+    ).run(runId, note.at, note.kind, note.message, runId);
+  }
+
+  async notes(runId: string): Promise<RunNote[]> {
+    return this.sql('SELECT at, kind, message FROM notes WHERE run_id = ? ORDER BY id').all(
+      runId,
+    ) as RunNote[];
+  }
+
+  async setAttribute(runId: string, key: string, value: string, options: { ifAbsent?: boolean } = {}) {
+    const onConflict = options.ifAbsent ? 'DO NOTHING' : 'DO UPDATE SET value = excluded.value';
+    const { changes } = this.sql(
+      `INSERT INTO attributes (run_id, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)
+         ON CONFLICT (run_id, key) ${onConflict}`,
+    ).run(runId, key, value, runId);
+    return changes > 0;
+  }
+
+  async getAttribute(runId: string, key: string): Promise<string | undefined> {
+    const row = this.sql('SELECT value FROM attributes WHERE run_id = ? AND key = ?').get(runId, key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  /** Applied entries not yet published, in commit order (so per run in `seq` order). Local only. */
+  undispatched(options: { runId?: string; limit?: number } = {}): OutboxEntry[] {
+    const byRun = options.runId === undefined ? '' : 'AND run_id = @runId';
+    const rows = this.sql(
+      `SELECT * FROM events WHERE dispatched_at IS NULL AND disposition = 'applied' ${byRun} ORDER BY rowid LIMIT @limit`,
+    ).all({ runId: options.runId, limit: options.limit ?? 1000 }) as EventRow[];
+    return rows.map(toOutboxEntry);
+  }
+
+  /** Marks one entry published. Idempotent. Local only. */
+  markDispatched(runId: string, seq: number): void {
+    this.sql(
+      'UPDATE events SET dispatched_at = ? WHERE run_id = ? AND seq = ? AND dispatched_at IS NULL',
+    ).run(this.clock.now().toISOString(), runId, seq);
+  }
+
+  /** Subscribes to commits that wrote applied entries; returns the unsubscribe function. Local only. */
+  onCommitted(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.listeners.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  private committed(runIds: readonly string[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(runIds);
+      } catch {
+        // A listener only schedules work; it must not turn a committed write into a failure.
+      }
+    }
+  }
+
+  private insertEntry(
+    runId: string,
+    seq: number,
+    event: PipelineEvent,
+    disposition: LogEntry['disposition'],
+    reason: string | undefined,
+    recordedAt: string,
+  ): LogEntry {
+    this.sql(
+      `INSERT INTO events (run_id, seq, event_id, detail_type, detail, disposition, reason, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      seq,
+      event.detail.eventId,
+      event.detailType,
+      JSON.stringify(event.detail),
+      disposition,
+      reason ?? null,
+      recordedAt,
+    );
+    return {
+      seq,
+      eventId: event.detail.eventId,
+      detailType: event.detailType,
+      detail: event.detail,
+      disposition,
+      ...(reason === undefined ? {} : { reason }),
+      recordedAt,
+    };
+  }
+
+  /** Prepared statements, compiled once per connection. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}

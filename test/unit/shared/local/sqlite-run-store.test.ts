@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { SqliteRunStore } from '../../../../shared/local/sqlite-run-store.ts';
+import { MIGRATIONS } from '../../../../shared/local/sqlite-schema.ts';
+import { ContractClock, describeRunStoreContract, runStarted } from '../../../contract/run-store.contract.ts';
+
+describeRunStoreContract('SqliteRunStore', (clock) => new SqliteRunStore({ file: ':memory:', clock }));
+
+describe('SqliteRunStore', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pushline-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('opens a file in WAL mode at the latest schema version and keeps runs across reopening', async () => {
+    const file = join(dir, 'reopen.db');
+    const clock = new ContractClock();
+    const first = new SqliteRunStore({ file, clock });
+    const event = runStarted(clock);
+    await first.startRuns({ provider: 'github', id: 'd1' }, [event]);
+    first.close();
+
+    const second = new SqliteRunStore({ file, clock });
+
+    expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(second.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(second.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect((await second.get(event.detail.runId))?.version).toBe(1);
+    expect(await second.startRuns({ provider: 'github', id: 'd1' }, [runStarted(clock)])).toEqual({
+      created: false,
+      runIds: [event.detail.runId],
+    });
+    second.close();
+  });
+
+  it('refuses a database written by a newer Pushline', () => {
+    const file = join(dir, 'newer.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+
+    expect(() => new SqliteRunStore({ file })).toThrow(/newer than this Pushline/);
+  });
+
+  it('keeps applied entries undispatched until marked, and ignored ones out of the outbox', async () => {
+    const clock = new ContractClock();
+    const store = new SqliteRunStore({ file: ':memory:', clock });
+    const committed: string[][] = [];
+    store.onCommitted((runIds) => committed.push([...runIds]));
+    const event = runStarted(clock);
+    const runId = event.detail.runId;
+    await store.startRuns({ provider: 'github', id: 'd1' }, [event]);
+    const run = (await store.get(runId))!.run;
+    const stray = { ...event, detail: { ...event.detail, eventId: 'stray' } };
+
+    await store.append(runId, 1, [stray]);
+    const before = store.undispatched();
+    store.markDispatched(runId, 1);
+
+    expect(before.map((e) => [e.runId, e.seq, e.event.detailType])).toEqual([[runId, 1, 'Run Started']]);
+    expect(before[0]?.event.detail).toEqual(event.detail);
+    expect(store.undispatched()).toEqual([]);
+    expect(committed).toEqual([[runId]]);
+    expect(run.id).toBe(runId);
+    store.close();
+  });
+
+  it('refuses a cursor it did not return', async () => {
+    const store = new SqliteRunStore({ file: ':memory:' });
+
+    await expect(store.list({ cursor: 'not a cursor' })).rejects.toThrow(/not a cursor/);
+    await expect(store.list({ cursor: 'abc' })).rejects.toThrow(/not a cursor/);
+    store.close();
+  });
+});
