@@ -280,7 +280,9 @@ function transition(run: Run, event: PipelineEvent): Run | string {
     }
 
     case 'Staging Failed': {
-      const misfit = expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Failed');
+      const misfit =
+        expect(run, 'build', [StageStatus.Succeeded], 'Staging Failed') ??
+        expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Failed');
       if (misfit) return misfit;
       return setStage(run, 'staging', finished('staging', StageStatus.Failed, event.detail.data.reason));
     }
@@ -328,13 +330,10 @@ function transition(run: Run, event: PipelineEvent): Run | string {
     case 'Rolled Back': {
       const canary = run.stages.canary.status;
       const production = run.stages.production.status;
-      if (
-        !(
-          canary === StageStatus.Failed ||
-          canary === StageStatus.Running ||
-          production === StageStatus.Running
-        )
-      ) {
+      // A rollback ends a production deployment that is under way (canary or promotion), once.
+      const underWay =
+        canary === StageStatus.Failed || canary === StageStatus.Running || production === StageStatus.Running;
+      if (!underWay || isStageDone(production)) {
         return `Rolled Back does not fit: canary is ${canary}, production is ${production}`;
       }
       const reason = event.detail.data.reason;
@@ -351,7 +350,13 @@ function transition(run: Run, event: PipelineEvent): Run | string {
 
     case 'Stage Timed Out': {
       const stage = event.detail.stage;
-      const misfit = expect(run, stage, PENDING_OR_RUNNING, 'Stage Timed Out');
+      // A pending stage can time out (nothing ever started it), but only once its turn has come.
+      const previous = STAGES[STAGES.indexOf(stage) - 1];
+      const misfit =
+        expect(run, stage, PENDING_OR_RUNNING, 'Stage Timed Out') ??
+        (run.stages[stage].status === StageStatus.Pending && previous
+          ? expect(run, previous, [StageStatus.Succeeded], 'Stage Timed Out')
+          : undefined);
       if (misfit) return misfit;
       return setStage(
         run,
