@@ -1,0 +1,160 @@
+import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
+import { PushlineError } from '../domain/errors.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { RunStore } from '../ports/run-store.ts';
+
+/**
+ * The logging the bus and its handlers use: levelled messages with structured extras, and children
+ * that carry keys (the event id) on every line. Powertools' `Logger` fits, and so does the local
+ * console logger (cli/local/console-logger.ts).
+ */
+export interface BusLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+  createChild(options: { persistentKeys: Record<string, unknown> }): BusLogger;
+}
+
+/** A logger that drops everything (tests, and callers that log elsewhere). */
+export const silentBusLogger: BusLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  createChild: () => silentBusLogger,
+};
+
+/** What a handler gets besides its event: who it is, which try this is, and a logger keyed by the event id. */
+export interface BusContext {
+  functionName: FunctionName;
+  eventId: string;
+  /** 1 on the first delivery, 2 on the first retry… */
+  attempt: number;
+  logger: BusLogger;
+}
+
+/** A function's reaction to a pipeline event. It records what it did in the store; it never publishes. */
+export type BusHandler = (event: PipelineEvent, context: BusContext) => Promise<void> | void;
+
+/** The note kind a handler's final failure leaves on the run. */
+export const DEAD_LETTER_NOTE = 'dead-letter';
+
+export interface LocalBusOptions {
+  /** Where dead letters are noted (on the run they concern). */
+  store: Pick<RunStore, 'addNote'>;
+  logger?: BusLogger;
+  clock?: Clock;
+  /** Waits before each retry; its length is the number of retries. Default 0.2 s, 1 s, 5 s. */
+  retryDelaysMs?: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The local event bus: dispatches each pipeline event to the functions subscribed to its
+ * detail-type in `functions/subscriptions.ts` — the same table the AWS rules are generated from —
+ * among those registered with `on`. Only the outbox calls `publish`, with events the store has
+ * committed; handlers record their results and the outbox publishes those in turn.
+ *
+ * A handler that throws is retried after each of `retryDelaysMs` (not when the error says retrying
+ * cannot help: a `PushlineError` that is not `retryable`); after the last try the failure is noted
+ * on the run as a `dead-letter` note and logged. `publish` resolves once every handler of the events
+ * has succeeded or been dead-lettered, and never rejects: a handler cannot crash the process.
+ */
+export class LocalBus implements EventBus {
+  private readonly handlers = new Map<FunctionName, BusHandler>();
+  private readonly store: Pick<RunStore, 'addNote'>;
+  private readonly logger: BusLogger;
+  private readonly clock: Clock;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: LocalBusOptions) {
+    this.store = options.store;
+    this.logger = options.logger ?? silentBusLogger;
+    this.clock = options.clock ?? systemClock;
+    this.retryDelaysMs = options.retryDelaysMs ?? [200, 1000, 5000];
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Registers the handler of one function of the subscription table. One handler per function. */
+  on(functionName: FunctionName, handler: BusHandler): this {
+    if (this.handlers.has(functionName)) {
+      throw new Error(`the bus already has a handler for ${functionName}`);
+    }
+    this.handlers.set(functionName, handler);
+    return this;
+  }
+
+  /** The registered functions an event of this detail-type goes to. */
+  handlersOf(detailType: DetailType): FunctionName[] {
+    return subscribersOf(detailType).filter((name) => this.handlers.has(name));
+  }
+
+  /** Delivers the events in order; each event's handlers run side by side. */
+  async publish(events: readonly PipelineEvent[]): Promise<void> {
+    for (const event of events) {
+      const targets = this.handlersOf(event.detailType);
+      if (targets.length === 0) {
+        this.logger.debug('no handler subscribed', {
+          detailType: event.detailType,
+          eventId: event.detail.eventId,
+        });
+        continue;
+      }
+      await Promise.all(targets.map((name) => this.deliver(name, event)));
+    }
+  }
+
+  private async deliver(functionName: FunctionName, event: PipelineEvent): Promise<void> {
+    const handler = this.handlers.get(functionName)!;
+    const { eventId, runId } = event.detail;
+    const logger = this.logger.createChild({
+      persistentKeys: { eventId, runId, functionName, detailType: event.detailType },
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event, { functionName, eventId, attempt, logger });
+        return;
+      } catch (error) {
+        const retryable = !(error instanceof PushlineError) || error.retryable;
+        const delay = this.retryDelaysMs[attempt - 1];
+        if (retryable && delay !== undefined) {
+          logger.warn('handler failed; retrying', { attempt, retryInMs: delay, error: describe(error) });
+          await this.sleep(delay);
+          continue;
+        }
+        await this.deadLetter(functionName, event, attempt, error, logger);
+        return;
+      }
+    }
+  }
+
+  private async deadLetter(
+    functionName: FunctionName,
+    event: PipelineEvent,
+    attempts: number,
+    error: unknown,
+    logger: BusLogger,
+  ): Promise<void> {
+    const message = `${functionName} failed on ${event.detailType} ${event.detail.eventId} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describe(error)}`;
+    logger.error('handler failed; dead-lettered', { attempts, error: describe(error) });
+    try {
+      await this.store.addNote(event.detail.runId, {
+        at: this.clock.now().toISOString(),
+        kind: DEAD_LETTER_NOTE,
+        message,
+      });
+    } catch (noteError) {
+      logger.error('could not note the dead letter on the run', { error: describe(noteError), message });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
