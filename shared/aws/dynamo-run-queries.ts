@@ -1,0 +1,93 @@
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Run } from '../domain/run.ts';
+import { asTransient } from './dynamo-errors.ts';
+
+type Item = Record<string, unknown>;
+
+/**
+ * The store's paginated queries. DynamoDB applies `Limit` *before* a `FilterExpression`, so a
+ * page of "failed runs" may come back short or empty while more exist; `page` keeps reading
+ * until it has `limit` matches, asking each time for no more items than it still needs so that
+ * `LastEvaluatedKey` never skips a match, and only hands out a cursor when a match lies beyond.
+ */
+export class RunQueries {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Every item of one partition whose sort key starts with `prefix`, in sort-key order. */
+  async partition(pk: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.query({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** Up to `limit` runs of an index, newest first, and the key to continue from if more match. */
+  async page(
+    base: QueryCommandInput,
+    options: { limit: number; statuses?: readonly Run['status'][] | undefined; startKey?: Item | undefined },
+  ): Promise<{ items: Item[]; lastKey?: Item }> {
+    if (options.statuses?.length === 0) return { items: [] };
+    const filtered = withStatusFilter(base, options.statuses);
+    const items: Item[] = [];
+    let startKey = options.startKey;
+    while (items.length < options.limit) {
+      const page = await this.query({
+        ...filtered,
+        ScanIndexForward: false,
+        Limit: options.limit - items.length,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) return { items };
+    }
+    return (await this.anyFrom(filtered, startKey)) ? { items, lastKey: startKey } : { items };
+  }
+
+  /** Whether at least one matching item lies after `startKey` (DynamoDB returns a key even at the end). */
+  private async anyFrom(base: QueryCommandInput, startKey: Item | undefined): Promise<boolean> {
+    while (startKey) {
+      const page = await this.query({
+        ...base,
+        ScanIndexForward: false,
+        Limit: 25,
+        ExclusiveStartKey: startKey,
+      });
+      if ((page.Items ?? []).length > 0) return true;
+      startKey = page.LastEvaluatedKey;
+    }
+    return false;
+  }
+
+  private async query(input: QueryCommandInput) {
+    try {
+      return await this.doc.send(new QueryCommand(input));
+    } catch (error) {
+      throw asTransient(error, 'Query');
+    }
+  }
+}
+
+function withStatusFilter(base: QueryCommandInput, statuses?: readonly Run['status'][]): QueryCommandInput {
+  if (!statuses || statuses.length === 0) return base;
+  const values = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]));
+  return {
+    ...base,
+    FilterExpression: `#status IN (${Object.keys(values).join(', ')})`,
+    ExpressionAttributeNames: { ...base.ExpressionAttributeNames, '#status': 'status' },
+    ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ...values },
+  };
+}
