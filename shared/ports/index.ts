@@ -5,4 +5,5 @@ export * from './event-bus.ts';
 export * from './metrics-source.ts';
 export * from './notifier.ts';
 export * from './run-store.ts';
+export * from './scheduler.ts';
 export * from './secret-source.ts';

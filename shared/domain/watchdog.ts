@@ -1,0 +1,65 @@
+import type { Stage } from '../../events/common.ts';
+import { type PipelineConfig, TimeoutsConfig } from './pipeline-config.ts';
+import { isTerminal, type Run, StageStatus } from './run.ts';
+
+/** A stage that ran longer than its pipeline allows. */
+export interface OverdueStage {
+  run: Run;
+  stage: Exclude<Stage, 'source'>;
+  startedAt: string;
+  timeoutSeconds: number;
+  /** How long the stage has run, in whole seconds. */
+  elapsedSeconds: number;
+  /** What the watchdog should stop: the build or the deployment the stage waits for, if known. */
+  waitingOn?: { kind: 'build' | 'deployment'; id: string };
+}
+
+type TimedStage = OverdueStage['stage'];
+const TIMED_STAGES: readonly TimedStage[] = ['build', 'staging', 'canary', 'production'];
+
+/** The timeouts used when a run's pipeline is no longer in the pipeline file: the defaults, so no run hangs. */
+const DEFAULT_TIMEOUTS = TimeoutsConfig.parse({});
+
+/**
+ * The stages the watchdog must end: of the runs that are still running, every *running* stage
+ * that started more than its pipeline's timeout ago (`timeouts.build`, `.staging`, `.canary`,
+ * `.production`). A pending stage never times out here — a run queued behind another, or waiting
+ * for the production slot, is waiting on purpose. Pure: `now` is given.
+ */
+export function overdueStages(
+  runs: readonly Run[],
+  pipelines: (name: string) => PipelineConfig | undefined,
+  now: Date,
+): OverdueStage[] {
+  const overdue: OverdueStage[] = [];
+  for (const run of runs) {
+    if (isTerminal(run)) continue;
+    const timeouts = pipelines(run.pipeline)?.timeouts ?? DEFAULT_TIMEOUTS;
+    for (const stage of TIMED_STAGES) {
+      const state = run.stages[stage];
+      if (state.status !== StageStatus.Running || !state.startedAt) continue;
+      const elapsedSeconds = Math.floor((now.getTime() - Date.parse(state.startedAt)) / 1000);
+      const timeoutSeconds = timeouts[stage];
+      if (elapsedSeconds <= timeoutSeconds) continue;
+      const waitingOn = waitingOnOf(run, stage);
+      overdue.push({
+        run,
+        stage,
+        startedAt: state.startedAt,
+        timeoutSeconds,
+        elapsedSeconds,
+        ...(waitingOn ? { waitingOn } : {}),
+      });
+    }
+  }
+  return overdue;
+}
+
+function waitingOnOf(run: Run, stage: TimedStage): OverdueStage['waitingOn'] {
+  if (stage === 'build') return run.build ? { kind: 'build', id: run.build.buildId } : undefined;
+  const id =
+    stage === 'staging'
+      ? run.staging?.deploymentId
+      : (run.production?.deploymentId ?? run.canary?.deploymentId);
+  return id ? { kind: 'deployment', id } : undefined;
+}
