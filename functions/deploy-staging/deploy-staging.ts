@@ -1,0 +1,96 @@
+import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { newEvent } from '../../shared/app/new-event.ts';
+import { recordEvents } from '../../shared/app/record-events.ts';
+import { supersedingRun } from '../../shared/domain/concurrency.ts';
+import { hasTarget, isCurrent } from '../../shared/domain/next-step.ts';
+import { isTerminal, type Run, StageStatus } from '../../shared/domain/run.ts';
+import { failMissingPipeline, supersede } from '../end-run.ts';
+import { type HandlerDeps, runningRuns, silentLogger } from '../handler-deps.ts';
+
+export type DeployStagingDeps = Pick<
+  HandlerDeps,
+  'store' | 'pipelines' | 'clock' | 'deployer' | 'platform' | 'logger'
+>;
+
+const NO_ARTIFACTS = { files: [], exportedVariables: {} };
+
+/** The boundary deploy-staging acts at: the build passed and staging has not begun. */
+function atStagingBoundary(run: Run): boolean {
+  return (
+    run.stages.build.status === StageStatus.Succeeded && run.stages.staging.status === StageStatus.Pending
+  );
+}
+
+/**
+ * deploy-staging: on `Tests Passed`, ends the run as superseded when a newer run of its pipeline is
+ * running (under `supersede`); otherwise deploys the build to staging and announces
+ * `Staging Started`. A pipeline without a staging target (for the platform in use) announces
+ * `Staging Deployed` with `skipped: true` at once, so start-canary carries on as usual and the run
+ * shows staging as skipped.
+ *
+ * Idempotent: only a run at the staging boundary moves, and `Deployer.deploy` is idempotent per
+ * run, attempt and environment.
+ */
+export function makeDeployStaging(deps: DeployStagingDeps): (event: PipelineEvent) => Promise<void> {
+  const { store, pipelines, clock, deployer } = deps;
+  const log = deps.logger ?? silentLogger;
+
+  return async (event) => {
+    if (event.detailType !== 'Tests Passed') return;
+    const { runId, attempt } = event.detail;
+    const run = (await store.get(runId))?.run;
+    if (!run || !isCurrent(run, attempt) || !atStagingBoundary(run)) return;
+    const pipeline = pipelines(run.pipeline);
+    if (!pipeline) return failMissingPipeline(deps, run);
+
+    const newer = supersedingRun(run, await runningRuns(store, run.pipeline), pipeline.concurrency);
+    if (newer) {
+      log.info('run superseded before staging', { runId, by: newer.id });
+      return supersede(deps, run, newer, atStagingBoundary);
+    }
+
+    if (!hasTarget(pipeline, 'staging', deps.platform)) {
+      await recordEvents(store, runId, (fresh) =>
+        isCurrent(fresh, attempt) && atStagingBoundary(fresh)
+          ? [
+              newEvent(
+                'Staging Deployed',
+                fresh,
+                'staging',
+                { skipped: true, reason: `pipeline "${pipeline.name}" has no staging target` },
+                clock,
+              ),
+            ]
+          : [],
+      );
+      return;
+    }
+
+    const { deploymentId, url } = await deployer.deploy({
+      runId,
+      attempt,
+      pipeline,
+      environment: 'staging',
+      commit: run.source.commit,
+      artifacts: run.build?.artifacts ?? NO_ARTIFACTS,
+    });
+    await store.link({ kind: 'deployment', id: deploymentId }, runId);
+    const recorded = await recordEvents(store, runId, (fresh) =>
+      isCurrent(fresh, attempt) && atStagingBoundary(fresh)
+        ? [newEvent('Staging Started', fresh, 'staging', { deploymentId, ...(url ? { url } : {}) }, clock)]
+        : [],
+    );
+    if (recorded) return;
+    const fresh = (await store.get(runId))?.run;
+    if (fresh && isTerminal(fresh) && fresh.staging?.deploymentId !== deploymentId) {
+      log.warn('stopping a staging deployment whose run ended before it was recorded', {
+        runId,
+        deploymentId,
+      });
+      await deployer.rollback(
+        deploymentId,
+        `run ${runId} ended (${fresh.status}) before staging was recorded`,
+      );
+    }
+  };
+}

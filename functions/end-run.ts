@@ -1,0 +1,45 @@
+import type { RunOutcome } from '../events/common.ts';
+import { newEvent } from '../shared/app/new-event.ts';
+import { recordEvents } from '../shared/app/record-events.ts';
+import { endingStage, isCurrent } from '../shared/domain/next-step.ts';
+import type { Run } from '../shared/domain/run.ts';
+import type { HandlerDeps } from './handler-deps.ts';
+
+type EndDeps = Pick<HandlerDeps, 'store' | 'clock'>;
+
+/**
+ * Appends `Run Finished` with `outcome` if the run is still running on the same attempt and
+ * `stillApplies` holds on the freshly read run (another handler may have moved it on meanwhile).
+ */
+export async function finishRun(
+  { store, clock }: EndDeps,
+  run: Pick<Run, 'id' | 'attempt'>,
+  outcome: RunOutcome,
+  reason: string,
+  stillApplies: (fresh: Run) => boolean = () => true,
+): Promise<void> {
+  await recordEvents(store, run.id, (fresh) =>
+    isCurrent(fresh, run.attempt) && stillApplies(fresh)
+      ? [newEvent('Run Finished', fresh, endingStage(fresh), { outcome, reason }, clock)]
+      : [],
+  );
+}
+
+/**
+ * Ends a run whose pipeline is no longer in the pipeline file: nothing can tell the next stage
+ * what to do, and a run must not hang.
+ */
+export async function failMissingPipeline(deps: EndDeps, run: Run): Promise<void> {
+  await finishRun(deps, run, 'failed', `pipeline "${run.pipeline}" is no longer in the pipeline file`);
+}
+
+/** Ends `run` as superseded by `newer` at a stage boundary, while `atBoundary` still holds. */
+export async function supersede(
+  deps: EndDeps,
+  run: Run,
+  newer: Run,
+  atBoundary: (fresh: Run) => boolean,
+): Promise<void> {
+  const reason = `superseded by run ${newer.id} (commit ${newer.source.commit.slice(0, 7)})`;
+  await finishRun(deps, run, 'superseded', reason, atBoundary);
+}

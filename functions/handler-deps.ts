@@ -1,0 +1,110 @@
+import type { Platform } from '../shared/domain/next-step.ts';
+import type { PipelineConfig } from '../shared/domain/pipeline-config.ts';
+import type { Run } from '../shared/domain/run.ts';
+import type { Builder } from '../shared/ports/builder.ts';
+import type { Clock } from '../shared/ports/clock.ts';
+import type { Deployer } from '../shared/ports/deployer.ts';
+import type { MetricsSource } from '../shared/ports/metrics-source.ts';
+import type { RunStore } from '../shared/ports/run-store.ts';
+import type { Scheduler } from '../shared/ports/scheduler.ts';
+
+/**
+ * The smallest logger the handlers need. Powertools' `Logger` and `console` both fit; the
+ * handlers log decisions that leave no event behind (a run that waits, an outcome nobody owns).
+ */
+export interface HandlerLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/**
+ * What the stage handlers are made with, in both modes. Each `make<Name>` takes the fields it
+ * uses (`Pick<HandlerDeps, ...>`); the composition root builds one object and passes it to all.
+ *
+ * - `pipelines`: the validated pipeline file, by pipeline name.
+ * - `platform`: which target blocks the deployer reads (`local` / `aws`), so "no staging target"
+ *   means the same to the handler as to the deployer. Unset: either block counts.
+ */
+export interface HandlerDeps {
+  store: RunStore;
+  pipelines: (name: string) => PipelineConfig | undefined;
+  clock: Clock;
+  builder: Builder;
+  deployer: Deployer;
+  metrics: MetricsSource;
+  scheduler: Scheduler;
+  platform?: Platform;
+  logger?: HandlerLogger;
+}
+
+export const silentLogger: HandlerLogger = { info() {}, warn() {}, error() {} };
+
+/** Every run of `pipeline` that is still running (all pages). */
+export async function runningRuns(store: RunStore, pipeline: string): Promise<Run[]> {
+  const runs: Run[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({
+      pipeline,
+      status: ['running'],
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    runs.push(...page.runs);
+    cursor = page.cursor;
+  } while (cursor);
+  return runs;
+}
+
+/** Every run that is still running, of any pipeline (all pages). */
+export async function allRunningRuns(store: RunStore): Promise<Run[]> {
+  const runs: Run[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({ status: ['running'], limit: 100, ...(cursor ? { cursor } : {}) });
+    runs.push(...page.runs);
+    cursor = page.cursor;
+  } while (cursor);
+  return runs;
+}
+
+/**
+ * Adds a note to a run once per `key` (a redelivered event does not repeat it): "waiting for run
+ * X", "could not stop build Y". Notes are for people; they never change the run.
+ */
+export async function noteOnce(
+  store: RunStore,
+  runId: string,
+  key: string,
+  note: { at: string; kind: string; message: string },
+): Promise<void> {
+  if (await store.setAttribute(runId, `note:${key}`, note.at, { ifAbsent: true })) {
+    await store.addNote(runId, note);
+  }
+}
+
+/**
+ * Runs async work one at a time per key, in this process. start-canary decides "is the production
+ * slot free?" and then claims it by appending `Canary Started`; two decisions for one pipeline
+ * interleaving between the read and the append could both see the slot free. Serialising them per
+ * pipeline closes that window in one process (local mode). On AWS the start-canary function runs
+ * with reserved concurrency 1 for the same reason (and CodeDeploy refuses a second deployment to a
+ * deployment group that has one in progress).
+ */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      // Forget the key once nothing queued behind this call, so the map does not grow forever.
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}

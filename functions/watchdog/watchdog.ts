@@ -1,0 +1,83 @@
+import { newEvent } from '../../shared/app/new-event.ts';
+import { recordEvents } from '../../shared/app/record-events.ts';
+import { formatDuration } from '../../shared/domain/duration.ts';
+import { isCurrent } from '../../shared/domain/next-step.ts';
+import { StageStatus } from '../../shared/domain/run.ts';
+import { type OverdueStage, overdueStages } from '../../shared/domain/watchdog.ts';
+import { allRunningRuns, type HandlerDeps, noteOnce, silentLogger } from '../handler-deps.ts';
+
+export type WatchdogDeps = Pick<
+  HandlerDeps,
+  'store' | 'pipelines' | 'clock' | 'builder' | 'deployer' | 'logger'
+>;
+
+/** What one watchdog round did. */
+export interface WatchdogReport {
+  timedOut: { runId: string; stage: OverdueStage['stage']; stopped?: string }[];
+}
+
+/**
+ * watchdog: ends every running stage that outlived its pipeline's timeout, so that no run hangs.
+ * For each (pure `overdueStages`), it first stops what the stage waits for — the build, or the
+ * deployment (rolled back) — then appends `Stage Timed Out` + `Run Finished` (timed_out). Stopping
+ * first means a crash in between leaves the stage to the next round rather than a build running
+ * for a run that has ended; a stop that fails is noted on the run and the run ends all the same.
+ * Local mode runs it on a timer, AWS on a schedule; rounds may overlap safely (`recordEvents`).
+ */
+export function makeWatchdog(deps: WatchdogDeps): () => Promise<WatchdogReport> {
+  const { store, pipelines, clock, builder, deployer } = deps;
+  const log = deps.logger ?? silentLogger;
+
+  async function stop(overdue: OverdueStage, reason: string): Promise<string | undefined> {
+    const target = overdue.waitingOn;
+    if (!target) return undefined;
+    try {
+      if (target.kind === 'build') await builder.stop(target.id, reason);
+      else await deployer.rollback(target.id, reason);
+      return target.id;
+    } catch (error) {
+      log.error('the watchdog could not stop a stage', { runId: overdue.run.id, target, error });
+      await noteOnce(store, overdue.run.id, `watchdog-stop:${target.id}`, {
+        at: clock.now().toISOString(),
+        kind: 'watchdog',
+        message: `could not stop ${target.kind} ${target.id}: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      return undefined;
+    }
+  }
+
+  return async () => {
+    const report: WatchdogReport = { timedOut: [] };
+    for (const overdue of overdueStages(await allRunningRuns(store), pipelines, clock.now())) {
+      const { run, stage, startedAt, timeoutSeconds } = overdue;
+      const reason = `${stage} timed out after ${formatDuration(timeoutSeconds)}`;
+      const stopped = await stop(overdue, reason);
+      const recorded = await recordEvents(store, run.id, (fresh) => {
+        const state = fresh.stages[stage];
+        // The stage may have finished (or the run ended) since the list: then there is nothing to end.
+        if (
+          !isCurrent(fresh, run.attempt) ||
+          state.status !== StageStatus.Running ||
+          state.startedAt !== startedAt
+        ) {
+          return [];
+        }
+        return [
+          newEvent(
+            'Stage Timed Out',
+            fresh,
+            stage,
+            { timeoutSeconds, startedAt, ...(stopped ? { stopped } : {}) },
+            clock,
+          ),
+          newEvent('Run Finished', fresh, stage, { outcome: 'timed_out', reason }, clock),
+        ];
+      });
+      if (recorded) {
+        log.warn('stage timed out', { runId: run.id, stage, timeoutSeconds });
+        report.timedOut.push({ runId: run.id, stage, ...(stopped ? { stopped } : {}) });
+      }
+    }
+    return report;
+  };
+}
