@@ -31,6 +31,8 @@ export const SourcePush = z.object({
   /** Where the local builder clones the commit from (GitHub `clone_url`, GitLab `git_http_url`, a local bare repo). */
   cloneUrl: z.string().optional(),
   changedPaths: z.array(z.string()).optional(),
+  /** How many paths changed, when `changedPaths` lists only the first of them (events keep at most 500). */
+  changedPathsTotal: z.number().int().min(0).optional(),
   pathsUnknownReason: z.string().optional(),
   forced: z.boolean().optional(),
   /** The webhook delivery (or AWS event) id that carried this push. */

@@ -99,3 +99,12 @@ export class TransientError extends PushlineError {
     this.name = 'TransientError';
   }
 }
+
+/** A secret the deployment needs (a webhook secret, a token) is not configured (HTTP 500, shown). */
+export class MissingSecretError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'MissingSecretError';
+  }
+}
