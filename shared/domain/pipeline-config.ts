@@ -1,23 +1,35 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { globProblem } from './globs.ts';
+import { ALWAYS, checkPipeline, checkPipelines, reporter } from './pipeline-rules.ts';
 
 /**
  * The schema of `pushline.yml`. Everything a user should not have to write has a default; every
- * object is strict, so a misspelt key is an error rather than a silently ignored setting.
- * `loadPipelineFile` (shared/config) adds the YAML line numbers to the problems.
+ * object is strict, so a misspelt key is an error rather than a silently ignored setting. The rules
+ * that span keys live in `pipeline-rules.ts`; `parsePipelineFile` (pipeline-file.ts) reads the YAML
+ * and adds line numbers to the problems. docs/pipeline-file.md documents every key.
  */
 
 /** `30s`, `5m`, `1h30m` or a number of seconds → whole seconds. */
-export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const seconds = parseDuration(value);
-  if (seconds === undefined || seconds <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h30m)` });
-    return z.NEVER;
-  }
-  return seconds;
-});
+export const Duration = z
+  .union([z.string(), z.number()], { error: 'must be a duration such as 30s, 5m or 1h30m' })
+  .transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined || seconds <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h30m)` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 
-const Globs = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));
+const Glob = z.string().superRefine((pattern, ctx) => {
+  const problem = globProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** One glob or a list of them; always a list once parsed. */
+const Globs = z
+  .union([Glob, z.array(Glob)], { error: 'must be a glob or a list of globs' })
+  .transform((v) => (typeof v === 'string' ? [v] : v));
 
 export const SourceConfig = z
   .strictObject({
@@ -160,23 +172,28 @@ export const TimeoutsConfig = z.strictObject({
   production: Duration.default(1800),
 });
 
-export const PipelineConfig = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)'),
-  source: SourceConfig,
-  on: TriggerConfig.default({}),
-  build: BuildConfig.default(BuildConfig.parse({})),
-  staging: StagingConfig.default({}),
-  production: ProductionConfig.default(ProductionConfig.parse({})),
-  notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
-  timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
-  concurrency: z.enum(['supersede', 'queue', 'parallel']).default('supersede'),
-});
+export const PipelineConfig = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)'),
+    source: SourceConfig,
+    on: TriggerConfig.default({}),
+    build: BuildConfig.default(BuildConfig.parse({})),
+    staging: StagingConfig.default({}),
+    production: ProductionConfig.default(ProductionConfig.parse({})),
+    notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+    timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
+    concurrency: z.enum(['supersede', 'queue', 'parallel']).default('supersede'),
+  })
+  .superRefine((pipeline, ctx) => checkPipeline(pipeline, reporter(ctx)), ALWAYS);
 
 export const PushlineFile = z.strictObject({
   version: z.literal(1).default(1),
-  pipelines: z.array(PipelineConfig).min(1, 'declare at least one pipeline'),
+  pipelines: z
+    .array(PipelineConfig)
+    .min(1, 'declare at least one pipeline')
+    .superRefine((pipelines, ctx) => checkPipelines(pipelines, reporter(ctx)), ALWAYS),
 });
 
 export type PipelineConfig = z.output<typeof PipelineConfig>;

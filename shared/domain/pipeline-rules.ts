@@ -1,0 +1,132 @@
+import type { z } from 'zod';
+import { type CodeDeployPlatform, deploymentConfigProblem } from './codedeploy-configs.ts';
+import { formatDuration } from './duration.ts';
+
+/**
+ * The rules of the pipeline file that span more than one key: a canary that bakes shorter than its
+ * interval, a metric whose `min` is above its `max`, a CodeDeploy configuration of another
+ * platform… The schema runs them even when other keys are wrong (`when: always`), so a file gets
+ * every problem at once; that is also why they read the value defensively.
+ */
+
+type Path = (string | number)[];
+export type Report = (path: Path, message: string) => void;
+
+/** Runs a refinement whatever else failed, so every problem of a file is reported in one go. */
+export const ALWAYS = { when: () => true } as const;
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Adapts `Report` to a zod refinement context. */
+export function reporter(ctx: z.core.$RefinementCtx): Report {
+  return (path, message) => ctx.addIssue({ code: 'custom', path, message });
+}
+
+const PLATFORM_FIELDS: Record<string, CodeDeployPlatform> = {
+  container: 'ECS',
+  containerPort: 'ECS',
+  functionName: 'Lambda',
+  alias: 'Lambda',
+};
+
+function checkCodeDeploy(target: unknown, path: Path, report: Report): void {
+  const codedeploy = record(target);
+  const platform = str(codedeploy?.platform);
+  if (!codedeploy || !platform || !['ECS', 'Lambda', 'Server'].includes(platform)) return;
+  const config = str(codedeploy.deploymentConfig);
+  const problem = config && deploymentConfigProblem(config, platform as CodeDeployPlatform);
+  if (problem) report([...path, 'deploymentConfig'], problem);
+  for (const [field, owner] of Object.entries(PLATFORM_FIELDS)) {
+    if (codedeploy[field] !== undefined && owner !== platform) {
+      report([...path, field], `${field} is for ${owner} targets; this target's platform is ${platform}`);
+    }
+  }
+}
+
+function checkCanary(pipeline: Record<string, unknown>, report: Report): void {
+  const canary = record(record(pipeline.production)?.canary);
+  if (!canary) return;
+  const path: Path = ['production', 'canary'];
+  const interval = num(canary.interval);
+  const bake = num(canary.bake);
+  if (interval !== undefined && bake !== undefined && bake < interval) {
+    report(
+      [...path, 'bake'],
+      `bake (${formatDuration(bake)}) is shorter than interval (${formatDuration(interval)}): the canary would end before its first check`,
+    );
+  }
+  const timeout = num(record(pipeline.timeouts)?.canary);
+  if (timeout !== undefined && bake !== undefined && timeout < bake) {
+    report(
+      ['timeouts', 'canary'],
+      `the canary timeout (${formatDuration(timeout)}) is shorter than its bake (${formatDuration(bake)}): the watchdog would stop every canary`,
+    );
+  }
+  const compares = record(canary.baseline)?.compare === true;
+  const metrics = Array.isArray(canary.metrics) ? canary.metrics : [];
+  const names = new Map<string, number>();
+  metrics.forEach((value, i) => {
+    const metric = record(value);
+    if (!metric) return;
+    const at: Path = [...path, 'metrics', i];
+    const name = str(metric.name) ?? `metrics[${i}]`;
+    const min = num(metric.min);
+    const max = num(metric.max);
+    if (min !== undefined && max !== undefined && min > max) {
+      report([...at, 'min'], `min (${min}) is greater than max (${max}): no value of ${name} could pass`);
+    }
+    if (metric.local === undefined && metric.cloudwatch === undefined) {
+      report(
+        at,
+        `metric ${name} names no source: give it \`local\` (the local proxy) or \`cloudwatch\` (a CloudWatch metric)`,
+      );
+    }
+    if (min === undefined && max === undefined && !compares) {
+      report(
+        at,
+        `metric ${name} has neither min nor max and the canary does not compare with a baseline: it could never fail`,
+      );
+    }
+    const seen = names.get(name);
+    if (seen !== undefined)
+      report([...at, 'name'], `metric name ${name} is already used by metrics[${seen}]`);
+    else names.set(name, i);
+  });
+}
+
+/** The cross-key rules of one pipeline; paths are relative to the pipeline. */
+export function checkPipeline(value: unknown, report: Report): void {
+  const pipeline = record(value);
+  if (!pipeline) return;
+  checkCodeDeploy(record(pipeline.staging)?.codedeploy, ['staging', 'codedeploy'], report);
+  checkCodeDeploy(record(pipeline.production)?.codedeploy, ['production', 'codedeploy'], report);
+  checkCanary(pipeline, report);
+  const slack = record(record(pipeline.notifications)?.slack);
+  if (slack && slack.channel === undefined && slack.webhook === undefined) {
+    report(['notifications', 'slack'], 'name a Slack `channel` (bot token) or a `webhook` secret');
+  }
+}
+
+/** The rules across pipelines: names are unique, since runs, events and Slack messages go by them. */
+export function checkPipelines(value: unknown, report: Report): void {
+  if (!Array.isArray(value)) return;
+  const names = new Map<string, number>();
+  value.forEach((pipeline, i) => {
+    const name = str(record(pipeline)?.name);
+    if (name === undefined) return;
+    const seen = names.get(name);
+    if (seen !== undefined)
+      report([i, 'name'], `pipeline name ${name} is already used by pipelines[${seen}]`);
+    else names.set(name, i);
+  });
+}
