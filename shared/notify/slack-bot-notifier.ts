@@ -1,0 +1,163 @@
+import type { WebClient } from '@slack/web-api';
+import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { TransientError } from '../domain/errors.ts';
+import type { Run } from '../domain/run.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { RunStore } from '../ports/run-store.ts';
+import { claimJob } from './claim.ts';
+import { converge } from './converge.ts';
+import { slackFailure } from './failures.ts';
+import type { NotifyInput, RoutedNotifier } from './notifier-kinds.ts';
+import { renderFailureReply } from './render-failure-reply.ts';
+import { renderRunMessage } from './render-run-message.ts';
+import { announcementOf, isFailure } from './routing.ts';
+import type { SlackMessage } from './slack-blocks.ts';
+
+/** Run attributes this notifier keeps. */
+export const SLACK_KEYS = {
+  ts: 'slack.ts',
+  channel: 'slack.channel',
+  shown: 'slack.shown',
+  replied: 'slack.replied',
+  post: 'slack.post',
+} as const;
+
+export interface SlackBotNotifierOptions {
+  client: Pick<WebClient, 'chat'>;
+  store: RunStore;
+  clock: Clock;
+  dashboardUrl?: string;
+  /** How old a claim on the first post must be before another event may take it over. */
+  claimStaleMs?: number;
+}
+
+/**
+ * Slack in bot-token mode: one message per run, posted at the run's first announced event
+ * (`chat.postMessage`) and then updated in place (`chat.update`) as the run moves on; a thread
+ * reply for each failure, rollback or timeout (`reply_broadcast` from `broadcastFailures`,
+ * the `mentionOnFailure` group mentioned). Handles pipelines that name a `slack.channel`.
+ *
+ * The message's `ts` is kept on the run (`slack.ts`); the first post is claimed (`claimJob`) so
+ * two first events handled at once post one message. Updates go through `converge`, so the
+ * message always ends on the run's newest state whatever order events arrive in.
+ */
+export class SlackBotNotifier implements RoutedNotifier {
+  readonly name = 'slack';
+  readonly routing = 'slack' as const;
+  private readonly client: Pick<WebClient, 'chat'>;
+  private readonly store: RunStore;
+  private readonly clock: Clock;
+  private readonly dashboardUrl: string | undefined;
+  private readonly claimStaleMs: number;
+
+  constructor(options: SlackBotNotifierOptions) {
+    this.client = options.client;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.dashboardUrl = options.dashboardUrl;
+    this.claimStaleMs = options.claimStaleMs ?? 120_000;
+  }
+
+  async notify({ run, event, pipeline, announce }: NotifyInput): Promise<void> {
+    const slack = pipeline?.notifications.slack;
+    if (!slack?.channel) return;
+    try {
+      const message = await this.ensureMessage(run, event, slack.channel, announce);
+      if (!message) return;
+      await converge(this.store, run.id, (current, version) => [
+        {
+          key: SLACK_KEYS.shown,
+          fingerprint: `v${version}`,
+          send: () => this.update(message.channel, message.ts, this.render(current)),
+        },
+      ]);
+      if (announce && (await this.shouldReply(run.id, event))) {
+        const latest = (await this.store.get(run.id))?.run ?? run;
+        const reply = renderFailureReply(latest, event, {
+          ...this.renderContext(),
+          ...(slack.mentionOnFailure ? { mentionOnFailure: slack.mentionOnFailure } : {}),
+        });
+        await this.client.chat.postMessage({
+          channel: message.channel,
+          thread_ts: message.ts,
+          reply_broadcast: slack.broadcastFailures,
+          link_names: Boolean(slack.mentionOnFailure),
+          unfurl_links: false,
+          unfurl_media: false,
+          ...reply,
+        });
+        await this.store.setAttribute(run.id, SLACK_KEYS.replied, event.detail.eventId);
+      }
+    } catch (error) {
+      throw slackFailure(error, this.clock.now());
+    }
+  }
+
+  /** The run's message, posting it first if it does not exist yet (and routing announces). */
+  private async ensureMessage(
+    run: Run,
+    event: PipelineEvent,
+    configuredChannel: string,
+    announce: boolean,
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    const ts = await this.store.getAttribute(run.id, SLACK_KEYS.ts);
+    if (ts) {
+      const channel = (await this.store.getAttribute(run.id, SLACK_KEYS.channel)) ?? configuredChannel;
+      return { channel, ts };
+    }
+    // Nothing posted yet: an event routing does not announce has nothing to keep up to date.
+    if (!announce) return undefined;
+    const claim = await claimJob(
+      this.store,
+      run.id,
+      SLACK_KEYS.post,
+      event.detail.eventId,
+      this.clock.now(),
+      this.claimStaleMs,
+    );
+    if (claim === 'theirs') {
+      // Another event is posting the message right now; once it has, this one updates it.
+      throw new TransientError(`slack message of run ${run.id} is being posted by another event`);
+    }
+    const stored = await this.store.get(run.id);
+    const current = stored?.run ?? run;
+    const posted = await this.client.chat.postMessage({
+      channel: configuredChannel,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...this.render(current),
+    });
+    if (!posted.ts) throw new TransientError('slack chat.postMessage answered without a ts');
+    // chat.update wants the channel id, not the `#name` the pipeline file may use.
+    const channel = posted.channel ?? configuredChannel;
+    await this.store.setAttribute(run.id, SLACK_KEYS.channel, channel);
+    await this.store.setAttribute(run.id, SLACK_KEYS.ts, posted.ts);
+    if (stored) await this.store.setAttribute(run.id, SLACK_KEYS.shown, `v${stored.version}`);
+    return { channel, ts: posted.ts };
+  }
+
+  /**
+   * Failure events always get their reply. `Run Finished` with a failing outcome gets one only
+   * when nothing replied before (a run ended by a handler that announced no failure event).
+   */
+  private async shouldReply(runId: string, event: PipelineEvent): Promise<boolean> {
+    const announcement = announcementOf(event);
+    if (!isFailure(announcement)) return false;
+    if (event.detailType !== 'Run Finished') return true;
+    const claimed = `finished:${event.detail.eventId}`;
+    if (await this.store.setAttribute(runId, SLACK_KEYS.replied, claimed, { ifAbsent: true })) return true;
+    return (await this.store.getAttribute(runId, SLACK_KEYS.replied)) === claimed;
+  }
+
+  private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    await this.client.chat.update({ channel, ts, ...message });
+  }
+
+  private render(run: Run): SlackMessage {
+    return renderRunMessage(run, this.renderContext());
+  }
+
+  private renderContext() {
+    return { now: this.clock.now(), ...(this.dashboardUrl ? { dashboardUrl: this.dashboardUrl } : {}) };
+  }
+}
