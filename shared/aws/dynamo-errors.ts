@@ -1,4 +1,4 @@
-import { TransientError } from '../domain/errors.ts';
+import { asTransientAws } from './aws-errors.ts';
 
 /** One entry of a `TransactionCanceledException`'s `CancellationReasons`, in request order. */
 export interface CancellationReason {
@@ -25,27 +25,7 @@ export function isConditionFailure(error: unknown): boolean {
   );
 }
 
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionInProgressException',
-]);
-
-/**
- * Wraps throttling, 5xx and network failures in `TransientError` so the handler is retried by
- * the platform; anything else (a validation error, a missing table) is a bug and stays as it is.
- */
+/** Throttling, 5xx and network failures become `TransientError` (see `asTransientAws`). */
 export function asTransient(error: unknown, operation: string): unknown {
-  if (!(error instanceof Error)) return error;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(
-    (error as { code?: string }).code ?? '',
-  );
-  if (TRANSIENT.has(error.name) || (status !== undefined && status >= 500) || network) {
-    return new TransientError(`DynamoDB ${operation} failed: ${error.message}`, { cause: error });
-  }
-  return error;
+  return asTransientAws(error, `DynamoDB ${operation}`);
 }
