@@ -1,0 +1,290 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { ValidationError } from '../domain/errors.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import { ProxyMetrics } from './proxy-metrics.ts';
+
+/** A release the proxy can send traffic to. */
+export interface Upstream {
+  /** The release id, sent back in `x-pushline-release` and used to key the metrics. */
+  release: string;
+  port: number;
+  host?: string;
+}
+
+export interface CanaryProxyOptions {
+  /** The stable production port; 0 picks a free one (tests). */
+  port: number;
+  host?: string;
+  metrics?: ProxyMetrics;
+  clock?: Clock;
+  /** Numbers in [0, 1) that pick the upstream; pass `seededRandom(n)` for a repeatable split. */
+  random?: () => number;
+}
+
+/** Headers that describe one hop's connection, not the message: never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export const METRICS_PATH = '/__pushline/metrics';
+export const RELEASE_HEADER = 'x-pushline-release';
+
+/**
+ * The local production entry point: a reverse proxy on the stable port that sends each request to
+ * the `stable` or the `canary` release by weight (the canary's percent, 0–100). Bodies stream both
+ * ways; hop-by-hop headers are dropped; `X-Forwarded-For/-Host/-Proto` are set; an upstream that
+ * does not answer gives 502. Every answer carries `x-pushline-release`, and is counted in
+ * `metrics` under that release. Routing is per request, so `setWeights`, `promote` and `rollback`
+ * apply to the very next request, also on kept-alive client connections; requests already in
+ * flight finish where they started (`drain` waits for them).
+ */
+export class CanaryProxy {
+  readonly metrics: ProxyMetrics;
+  private readonly options: CanaryProxyOptions;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private server?: Server;
+  private stableUpstream?: Upstream;
+  private canaryUpstream?: Upstream;
+  private canaryWeight = 0;
+  private readonly inFlight = new Map<string, number>();
+  private readonly drained = new Map<string, (() => void)[]>();
+
+  constructor(options: CanaryProxyOptions) {
+    this.options = options;
+    this.metrics = options.metrics ?? new ProxyMetrics();
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Listens on the configured port; resolves with the port. Throws when it is taken (EADDRINUSE). */
+  async start(): Promise<number> {
+    if (this.server) return this.port;
+    const server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server
+        .once('error', reject)
+        .listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    return this.port;
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  get url(): string {
+    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  get stable(): Upstream | undefined {
+    return this.stableUpstream;
+  }
+
+  get canary(): Upstream | undefined {
+    return this.canaryUpstream;
+  }
+
+  /** The canary's share of traffic, 0–100 (all of it when there is no stable release). */
+  get weight(): number {
+    return this.canaryWeight;
+  }
+
+  setStable(upstream: Upstream | undefined): void {
+    this.stableUpstream = upstream;
+  }
+
+  setCanary(upstream: Upstream | undefined, percent = this.canaryWeight): void {
+    this.canaryUpstream = upstream;
+    this.setWeights(upstream ? percent : 0);
+  }
+
+  /** Sends `canaryPercent` (0–100) of new requests to the canary, the rest to the stable release. */
+  setWeights(canaryPercent: number): void {
+    if (!(canaryPercent >= 0 && canaryPercent <= 100)) {
+      throw new ValidationError(`canary weight must be between 0 and 100, not ${canaryPercent}`);
+    }
+    this.canaryWeight = canaryPercent;
+  }
+
+  /** All traffic to the canary, which becomes the stable release. Returns the release it replaced. */
+  promote(): Upstream | undefined {
+    if (!this.canaryUpstream) return undefined;
+    const previous = this.stableUpstream;
+    this.stableUpstream = this.canaryUpstream;
+    this.canaryUpstream = undefined;
+    this.canaryWeight = 0;
+    return previous?.release === this.stableUpstream.release ? undefined : previous;
+  }
+
+  /** All traffic back to the stable release. Returns the canary it took out of rotation. */
+  rollback(): Upstream | undefined {
+    const previous = this.canaryUpstream;
+    this.canaryUpstream = undefined;
+    this.canaryWeight = 0;
+    return previous;
+  }
+
+  /** Resolves true once no request to `release` is in flight, or false after `timeoutMs`. */
+  async drain(release: string, timeoutMs = 10_000): Promise<boolean> {
+    if ((this.inFlight.get(release) ?? 0) === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const waiters = this.drained.get(release) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.drained.set(release, waiters);
+    });
+  }
+
+  /** Stops listening and closes every client connection. Idempotent. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private pick(): Upstream | undefined {
+    const { stableUpstream: stable, canaryUpstream: canary } = this;
+    if (!canary) return stable;
+    if (!stable) return canary;
+    return this.random() * 100 < this.canaryWeight ? canary : stable;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' && req.url === METRICS_PATH) {
+      const body = {
+        stable: this.stableUpstream ?? null,
+        canary: this.canaryUpstream ?? null,
+        canaryWeight: this.canaryWeight,
+        inFlight: Object.fromEntries(this.inFlight),
+        ...this.metrics.snapshot(),
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2));
+      return;
+    }
+    const upstream = this.pick();
+    if (!upstream) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'no release is deployed behind this proxy yet' }));
+      return;
+    }
+    const { release } = upstream;
+    const started = performance.now();
+    this.inFlight.set(release, (this.inFlight.get(release) ?? 0) + 1);
+    res.once('close', () => {
+      // A client that hung up mid-response still ends the upstream request and frees the slot.
+      if (!res.writableFinished) upstreamReq.destroy();
+      // Only answers count: a client that left before any answer says nothing about the release.
+      if (res.headersSent) {
+        this.metrics.record(release, {
+          at: this.clock.now().getTime(),
+          status: res.statusCode,
+          latencyMs: performance.now() - started,
+        });
+      }
+      this.settle(release);
+    });
+
+    const upstreamReq = request(
+      {
+        host: upstream.host ?? '127.0.0.1',
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardedHeaders(req),
+        // No keep-alive to upstreams: a reused socket that the app closes at the same moment
+        // would fail a request, and releases come and go.
+        agent: false,
+      },
+      (upstreamRes) => {
+        const headers: OutgoingHttpHeaders = withoutHopByHop(upstreamRes.headers);
+        headers[RELEASE_HEADER] = release;
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', () => res.destroy());
+      },
+    );
+    upstreamReq.once('error', (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        res.destroy(error);
+        return;
+      }
+      res.writeHead(502, { 'content-type': 'application/json', [RELEASE_HEADER]: release });
+      res.end(
+        JSON.stringify({ error: `release ${release} did not answer (${error.code ?? error.message})` }),
+      );
+    });
+    req.pipe(upstreamReq);
+  }
+
+  private settle(release: string): void {
+    const left = (this.inFlight.get(release) ?? 1) - 1;
+    if (left > 0) {
+      this.inFlight.set(release, left);
+      return;
+    }
+    this.inFlight.delete(release);
+    for (const resolve of this.drained.get(release) ?? []) resolve();
+    this.drained.delete(release);
+  }
+}
+
+function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  // Headers named in `Connection` are hop-by-hop for this message too.
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.includes(name)) out[name] = value;
+  }
+  return out;
+}
+
+function forwardedHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  const headers = withoutHopByHop(req.headers);
+  const client = req.socket.remoteAddress ?? 'unknown';
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  headers['x-forwarded-host'] ??= req.headers.host ?? '';
+  headers['x-forwarded-proto'] ??= 'http';
+  return headers;
+}
+
+/** A seeded pseudo-random generator (mulberry32) in [0, 1): a repeatable traffic split for tests. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,292 @@
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { CanaryProxy, seededRandom, type Upstream } from '../../../../shared/local/canary-proxy.ts';
+import { freePort } from '../../../../shared/local/process-manager.ts';
+
+/** An upstream app in this process: answers with its name and the headers it received. */
+async function upstreamApp(
+  name: string,
+  handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+): Promise<Upstream & { server: Server }> {
+  const server = createServer(
+    handler ??
+      ((req, res) => {
+        if (req.method === 'POST') {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          req.pipe(res);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'x-app': name });
+        res.end(JSON.stringify({ release: name, headers: req.headers }));
+      }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { release: name, port: (server.address() as { port: number }).port, server };
+}
+
+interface Answer {
+  status: number;
+  release: string | undefined;
+  body: string;
+  headers: IncomingHttpHeaders;
+}
+
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            release: res.headers['x-pushline-release'] as string | undefined,
+            body: Buffer.concat(chunks).toString(),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Sends `requests` GETs, 8 at a time, and counts the answers by release. */
+async function countReleases(url: string, requests: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let left = requests;
+  const worker = async () => {
+    while (left-- > 0) {
+      const { release } = await send(url);
+      counts[String(release)] = (counts[String(release)] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return counts;
+}
+
+describe('CanaryProxy', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((c) => c()));
+  });
+
+  async function setup(options: { weight?: number; random?: () => number } = {}) {
+    const stable = await upstreamApp('v1');
+    const canary = await upstreamApp('v2');
+    const proxy = new CanaryProxy({ port: 0, random: options.random ?? seededRandom(7) });
+    await proxy.start();
+    proxy.setStable(stable);
+    proxy.setCanary(canary, options.weight ?? 0);
+    cleanups.push(
+      () => proxy.close(),
+      () => new Promise((r) => stable.server.close(r)),
+      () => new Promise((r) => canary.server.close(r)),
+    );
+    return { proxy, stable, canary };
+  }
+
+  it('sends about the configured share of requests to the canary', async () => {
+    // Prepare
+    const { proxy } = await setup({ weight: 20 });
+    // Act
+    const counts = await countReleases(proxy.url, 400);
+    // Assess
+    expect((counts.v1 ?? 0) + (counts.v2 ?? 0)).toBe(400);
+    expect(counts.v2! / 400).toBeGreaterThan(0.15);
+    expect(counts.v2! / 400).toBeLessThan(0.25);
+  });
+
+  it('names the release that answered in x-pushline-release', async () => {
+    const { proxy } = await setup({ weight: 50 });
+
+    for (let i = 0; i < 10; i++) {
+      const answer = await send(proxy.url);
+      expect(JSON.parse(answer.body).release).toBe(answer.release);
+      expect(answer.headers['x-app']).toBe(answer.release);
+    }
+  });
+
+  it('sends everything to the canary when there is no stable release yet', async () => {
+    const { proxy } = await setup({ weight: 10 });
+    proxy.setStable(undefined);
+
+    expect(await countReleases(proxy.url, 20)).toEqual({ v2: 20 });
+  });
+
+  it('refuses a weight outside 0–100', async () => {
+    const proxy = new CanaryProxy({ port: 0 });
+    expect(() => proxy.setWeights(101)).toThrow(ValidationError);
+    expect(() => proxy.setWeights(Number.NaN)).toThrow(/between 0 and 100/);
+  });
+
+  it('drops hop-by-hop headers and sets X-Forwarded-For, -Host and -Proto', async () => {
+    const { proxy } = await setup();
+
+    const answer = await send(proxy.url, {
+      headers: {
+        connection: 'keep-alive, x-hop',
+        'keep-alive': 'timeout=5',
+        'x-hop': 'secret',
+        'x-end-to-end': 'kept',
+        'x-forwarded-for': '10.0.0.1',
+      },
+    });
+
+    const seen = JSON.parse(answer.body).headers;
+    expect(seen).toMatchObject({
+      'x-end-to-end': 'kept',
+      'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+      'x-forwarded-host': `127.0.0.1:${proxy.port}`,
+      'x-forwarded-proto': 'http',
+      host: `127.0.0.1:${proxy.port}`,
+    });
+    expect(seen['x-hop']).toBeUndefined();
+    expect(seen['keep-alive']).toBeUndefined();
+  });
+
+  it('streams request and response bodies', async () => {
+    const { proxy } = await setup();
+    const body = Buffer.alloc(2 * 1024 * 1024, 'pushline');
+
+    const answer = await send(`${proxy.url}/echo`, { method: 'POST', body });
+
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(answer.body).equals(body)).toBe(true);
+  });
+
+  it('passes the first chunk of a response on before the upstream has finished', async () => {
+    let finish!: () => void;
+    const slow = await upstreamApp('slow', (_req, res) => {
+      res.writeHead(200);
+      res.write('first ');
+      finish = () => res.end('second');
+    });
+    const proxy = new CanaryProxy({ port: 0 });
+    await proxy.start();
+    proxy.setStable(slow);
+    cleanups.push(
+      () => proxy.close(),
+      () => new Promise((r) => slow.server.close(r)),
+    );
+
+    const firstChunk = await new Promise<string>((resolve) => {
+      request(proxy.url, { agent: false }, (res) => {
+        res.once('data', (c: Buffer) => {
+          resolve(c.toString());
+          finish();
+        });
+      }).end();
+    });
+
+    expect(firstChunk).toBe('first ');
+  });
+
+  it('answers 502 naming the release when its upstream is down, and counts it as an error', async () => {
+    const proxy = new CanaryProxy({ port: 0 });
+    await proxy.start();
+    cleanups.push(() => proxy.close());
+    proxy.setStable({ release: 'gone', port: await freePort() });
+
+    const answer = await send(proxy.url);
+
+    expect(answer).toMatchObject({ status: 502, release: 'gone' });
+    expect(JSON.parse(answer.body).error).toMatch(/^release gone did not answer \(ECONNREFUSED\)$/);
+    expect(proxy.metrics.buckets('gone', 0, Date.now() + 1)[0]).toMatchObject({ requests: 1, errors: 1 });
+  });
+
+  it('answers 503 when no release is deployed', async () => {
+    const proxy = new CanaryProxy({ port: 0 });
+    await proxy.start();
+    cleanups.push(() => proxy.close());
+
+    expect((await send(proxy.url)).status).toBe(503);
+  });
+
+  it('shifts traffic on promote and rollback without failing a request in flight', async () => {
+    const { proxy } = await setup({ weight: 30 });
+    const answers: Answer[] = [];
+    let running = true;
+    const loops = Array.from({ length: 4 }, async () => {
+      while (running) answers.push(await send(proxy.url));
+    });
+
+    await sleep(100);
+    proxy.rollback();
+    await sleep(100);
+    const afterRollback = answers.length;
+    await sleep(100);
+    const rolledBackAnswers = answers.slice(afterRollback + 4);
+    const v3 = await upstreamApp('v3');
+    cleanups.push(() => new Promise((r) => v3.server.close(r)));
+    proxy.setCanary(v3, 50);
+    await sleep(100);
+    const replaced = proxy.promote();
+    const afterPromote = answers.length;
+    await sleep(100);
+    running = false;
+    await Promise.all(loops);
+
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(rolledBackAnswers.length).toBeGreaterThan(0);
+    expect(rolledBackAnswers.every((a) => a.release === 'v1')).toBe(true);
+    expect(replaced?.release).toBe('v1');
+    expect(answers.slice(afterPromote + 4).every((a) => a.release === 'v3')).toBe(true);
+    expect(proxy.stable?.release).toBe('v3');
+    expect(proxy.canary).toBeUndefined();
+  });
+
+  it('drains: waits for the requests in flight to a release to finish', async () => {
+    let release!: () => void;
+    const slow = await upstreamApp('slow', (_req, res) => {
+      release = () => res.end('done');
+    });
+    const proxy = new CanaryProxy({ port: 0 });
+    await proxy.start();
+    proxy.setStable(slow);
+    cleanups.push(
+      () => proxy.close(),
+      () => new Promise((r) => slow.server.close(r)),
+    );
+    const pending = send(proxy.url);
+    while (release === undefined) await sleep(5);
+
+    expect(await proxy.drain('slow', 50)).toBe(false);
+    const drained = proxy.drain('slow', 2000);
+    release();
+
+    expect(await drained).toBe(true);
+    expect((await pending).body).toBe('done');
+  });
+
+  it('serves its own metrics as JSON at /__pushline/metrics', async () => {
+    const { proxy } = await setup({ weight: 50 });
+    await countReleases(proxy.url, 10);
+
+    const answer = await send(`${proxy.url}/__pushline/metrics`);
+
+    const body = JSON.parse(answer.body);
+    expect(body).toMatchObject({ stable: { release: 'v1' }, canary: { release: 'v2' }, canaryWeight: 50 });
+    const releases = body.releases as Record<string, { requests: number; errors5xx: number }>;
+    expect((releases.v1?.requests ?? 0) + (releases.v2?.requests ?? 0)).toBe(10);
+    expect(releases.v1?.errors5xx ?? 0).toBe(0);
+  });
+});
+
+describe('seededRandom', () => {
+  it('repeats its sequence for a seed and stays in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const values = Array.from({ length: 1000 }, () => a());
+    expect(values).toEqual(Array.from({ length: 1000 }, () => b()));
+    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+  });
+});
