@@ -66,15 +66,18 @@ export function parseBuildspec(text: string): Buildspec {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new BuildspecError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: e.message.split('\n')[0] ?? e.message,
-        line: e.linePos?.[0].line,
-      })),
-    );
+    // Later syntax errors mostly follow from the first one: report that one, with its line.
+    const first = doc.errors[0]!;
+    const line = lineCounter.linePos(first.pos[0]).line;
+    throw new BuildspecError([{ path: '', message: first.message.split('\n')[0] ?? first.message, line }]);
   }
-  const tree: unknown = doc.toJS();
+  let tree: unknown;
+  try {
+    // toJS resolves aliases: an unknown one, or too many (a "billion laughs"), throws here.
+    tree = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new BuildspecError([{ path: '', message: (error as Error).message }]);
+  }
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     throw new BuildspecError([{ path: '', message: 'the buildspec must be a YAML mapping', line: 1 }]);
   }
