@@ -72,6 +72,11 @@ function checkCanary(pipeline: Record<string, unknown>, report: Report): void {
       `the canary timeout (${formatDuration(timeout)}) is shorter than its bake (${formatDuration(bake)}): the watchdog would stop every canary`,
     );
   }
+  checkCodeDeployCanary(
+    str(record(record(pipeline.production)?.codedeploy)?.deploymentConfig),
+    canary,
+    report,
+  );
   const compares = record(canary.baseline)?.compare === true;
   const metrics = Array.isArray(canary.metrics) ? canary.metrics : [];
   const names = new Map<string, number>();
@@ -102,6 +107,34 @@ function checkCanary(pipeline: Record<string, unknown>, report: Report): void {
       report([...at, 'name'], `metric name ${name} is already used by metrics[${seen}]`);
     else names.set(name, i);
   });
+}
+
+/**
+ * A predefined CodeDeploy canary (`…Canary10Percent15Minutes`) holds its share of traffic for a
+ * fixed time, then shifts the rest: the judge must be done by then, and both must mean the same share.
+ */
+function checkCodeDeployCanary(
+  config: string | undefined,
+  canary: Record<string, unknown>,
+  report: Report,
+): void {
+  const match = config?.startsWith('CodeDeployDefault.') && /Canary(\d+)Percent(\d+)Minutes$/.exec(config);
+  if (!match) return;
+  const [percent, minutes] = [Number(match[1]), Number(match[2])];
+  const bake = num(canary.bake);
+  if (bake !== undefined && bake > minutes * 60) {
+    report(
+      ['production', 'codedeploy', 'deploymentConfig'],
+      `${config} shifts all traffic after ${formatDuration(minutes * 60)}, before the canary's bake (${formatDuration(bake)}) ends`,
+    );
+  }
+  const traffic = num(canary.traffic);
+  if (traffic !== undefined && traffic !== percent) {
+    report(
+      ['production', 'canary', 'traffic'],
+      `traffic is ${traffic}%, but ${config} sends ${percent}% to the canary`,
+    );
+  }
 }
 
 /** The cross-key rules of one pipeline; paths are relative to the pipeline. */
