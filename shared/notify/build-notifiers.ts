@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import { LogLevel, type RetryOptions, WebClient } from '@slack/web-api';
+import { type RetryOptions, WebClient } from '@slack/web-api';
 import { IncomingWebhook } from '@slack/webhook';
 import type { PipelineConfig, PushlineFile } from '../domain/pipeline-config.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -11,6 +11,7 @@ import { GitHubNotifier } from './github-notifier.ts';
 import { GitLabNotifier } from './gitlab-notifier.ts';
 import { type NotifyLogger, silentLogger } from './logger.ts';
 import { SlackBotNotifier } from './slack-bot-notifier.ts';
+import { slackLogger } from './slack-logger.ts';
 import { SlackWebhookNotifier } from './slack-webhook-notifier.ts';
 
 /** The secret names notifiers read from the `SecretSource`. */
@@ -74,7 +75,7 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
       retryConfig: options.slackRetry ?? SLACK_RETRY,
       rejectRateLimitedCalls: false,
       timeout: 10_000,
-      logLevel: LogLevel.ERROR,
+      logger: slackLogger(logger),
     });
     notifiers.push(new SlackBotNotifier({ client, store, clock, ...link }));
   }

@@ -112,12 +112,12 @@ export class RecordingServer {
   }
 
   private answer(request: RecordedRequest): ScriptedResponse {
-    for (const route of this.routes) {
-      if (!matches(route.match, request)) continue;
-      const next = route.queue.shift();
-      if (next) return next;
-      if (route.responder) return route.responder(request);
-    }
+    const routes = this.routes.filter((route) => matches(route.match, request));
+    // Scripted one-shot answers first (oldest script first), then the latest standing responder.
+    const scripted = [...routes].reverse().find((route) => route.queue.length > 0);
+    if (scripted) return scripted.queue.shift()!;
+    const standing = routes.find((route) => route.responder);
+    if (standing?.responder) return standing.responder(request);
     return { status: 404, body: { message: `no route for ${request.method} ${request.path}` } };
   }
 }
