@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as hook } from './hook.ts';
+import { register as validate } from './validate.ts';
 
 /** Sets the process exit code of the running command. */
 export type SetExitCode = (code: number) => void;
@@ -8,7 +9,7 @@ export type SetExitCode = (code: number) => void;
  * Every command of the `pushline` CLI, one file each. To add a command, write
  * `cli/commands/<name>.ts` exporting `register(program, setExitCode)` and add it here.
  */
-const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [hook];
+const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [hook, validate];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   for (const register of COMMANDS) register(program, setExitCode);
