@@ -53,6 +53,8 @@ export class ShellSession {
   private readonly scanner = new MarkerScanner(randomBytes(8).toString('hex'));
   private waiting?: (result: CommandResult) => void;
   private terminated = false;
+  private running = false;
+  private lastExit?: number;
   private readonly statePath: string;
 
   constructor(private readonly options: ShellSessionOptions) {
@@ -66,28 +68,32 @@ export class ShellSession {
 
   /** Runs a command (any shell text, several lines allowed) and resolves with its status. */
   async run(script: string): Promise<CommandResult> {
-    if (this.waiting) throw new Error('a command is already running in this shell');
-    if (this.terminated) return TERMINATED;
-    if (!this.alive) {
-      await this.start();
-      // Stopped while the shell was starting: the new shell goes too.
+    if (this.running) throw new Error('a command is already running in this shell');
+    this.running = true;
+    try {
+      this.counter += 1;
+      const file = join(this.options.stateDir, `command-${this.counter}.sh`);
+      await writeFile(file, `${script}\n`);
+      if (!this.alive && !this.terminated) await this.start();
+      // From here on no await: a shell that dies after this point resolves `done` itself; one
+      // that died (or was stopped) during the awaits above is caught by these checks.
       if (this.terminated) {
         this.kill('SIGKILL');
         return TERMINATED;
       }
+      if (!this.alive) return { status: this.lastExit ?? 1, shellEnded: true };
+      const done = new Promise<CommandResult>((resolve) => {
+        this.waiting = resolve;
+      });
+      const state = shellQuote(this.statePath);
+      this.child?.stdin?.write(
+        `. ${shellQuote(file)} </dev/null; __pl_rc=$?; { printf '%s\\0' "$PWD"; env -0; } >${state} 2>/dev/null; ` +
+          `${this.scanner.printCommand('$__pl_rc')}\n`,
+      );
+      return await done;
+    } finally {
+      this.running = false;
     }
-    this.counter += 1;
-    const file = join(this.options.stateDir, `command-${this.counter}.sh`);
-    await writeFile(file, `${script}\n`);
-    const done = new Promise<CommandResult>((resolve) => {
-      this.waiting = resolve;
-    });
-    const state = shellQuote(this.statePath);
-    this.child?.stdin?.write(
-      `. ${shellQuote(file)} </dev/null; __pl_rc=$?; { printf '%s\\0' "$PWD"; env -0; } >${state} 2>/dev/null; ` +
-        `${this.scanner.printCommand('$__pl_rc')}\n`,
-    );
-    return done;
   }
 
   /** The current values of shell variables (exported or not); unset ones are left out. */
@@ -152,12 +158,13 @@ export class ShellSession {
     this.closed = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.alive = false;
+        const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+        this.lastExit = status;
         // A background process may hold the pipe open: give the output a moment, not forever.
         const settle = Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, 200))]);
         void settle.then(() => {
           const rest = this.scanner.flush();
           if (rest.length > 0) this.options.onOutput(rest);
-          const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
           this.finish({ status, shellEnded: true, signal: signal ?? undefined });
           resolve();
         });
