@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { register as down } from './down.ts';
 import { register as hook } from './hook.ts';
+import { register as runs } from './runs.ts';
+import { register as show } from './show.ts';
+import { register as up } from './up.ts';
 import { register as validate } from './validate.ts';
 
 /** Sets the process exit code of the running command. */
@@ -9,7 +13,14 @@ export type SetExitCode = (code: number) => void;
  * Every command of the `pushline` CLI, one file each. To add a command, write
  * `cli/commands/<name>.ts` exporting `register(program, setExitCode)` and add it here.
  */
-const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [hook, validate];
+const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
+  hook,
+  validate,
+  up,
+  down,
+  runs,
+  show,
+];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   for (const register of COMMANDS) register(program, setExitCode);

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { formatIssues } from '../../events/parse.ts';
-import { ConfigError, type ConfigProblem } from '../domain/errors.ts';
-import { PushlineFile } from '../domain/pipeline-config.ts';
+import { ConfigError } from '../domain/errors.ts';
+import type { PushlineFile } from '../domain/pipeline-config.ts';
+import { loadPipelineFile as parsePipelineText } from '../domain/pipeline-file.ts';
 import { readDotEnv } from './env-secret-source.ts';
 
 /**
- * Reads and validates `pushline.yml` from disk: YAML syntax errors and schema problems alike
- * become one `ConfigError` listing every problem by its path (`pipelines[0].production.canary.interval`)
- * and, where the parser knows it, its line. A missing or unreadable file is a `ConfigError` too.
+ * Reads and validates `pushline.yml` from disk (the pure `loadPipelineFile` of
+ * shared/domain/pipeline-file.ts does the checking): every problem, YAML syntax or schema, comes in
+ * one `ConfigError` by path and line. A missing or unreadable file is a `ConfigError` too.
  */
 export function loadPipelineFile(file: string): PushlineFile {
   let text: string;
@@ -22,65 +21,7 @@ export function loadPipelineFile(file: string): PushlineFile {
       cause: error,
     });
   }
-  return parsePipelineFile(text, file);
-}
-
-/** Validates the text of a pipeline file; `name` only appears in the error message. */
-export function parsePipelineFile(text: string, name = 'pushline.yml'): PushlineFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (offset: number | undefined) =>
-    offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) =>
-      withLine({ path: '(yaml)', message: error.message }, lineOf(error.pos[0])),
-    );
-    throw new ConfigError(`${name} is not valid YAML:\n${formatProblems(problems)}`, problems);
-  }
-  const result = PushlineFile.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const node = nodeAt(doc.contents, issue.path);
-    return withLine({ path: formatPath(issue.path), message: issue.message }, lineOf(node?.range?.[0]));
-  });
-  throw new ConfigError(
-    `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`,
-    problems,
-    {
-      cause: formatIssues(result.error.issues),
-    },
-  );
-}
-
-/** One problem per line: `  line 12  pipelines[0].name: must be lowercase…`. */
-export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems
-    .map((p) => `  ${p.line === undefined ? '' : `line ${p.line}  `}${p.path}: ${p.message}`)
-    .join('\n');
-}
-
-/** `['pipelines', 0, 'production']` → `pipelines[0].production`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
-
-/** The deepest YAML node along `path` (a problem on a missing key points at its parent). */
-function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
-  let node = root as Node | undefined;
-  for (const key of path) {
-    const next =
-      isMap(node) || isSeq(node) ? (node.get(key as string | number, true) as Node | undefined) : undefined;
-    if (!next || typeof next !== 'object') break;
-    node = next;
-  }
-  return node;
-}
-
-function withLine(problem: ConfigProblem, line: number | undefined): ConfigProblem {
-  return line === undefined ? problem : { ...problem, line };
+  return parsePipelineText(text, file);
 }
 
 /** The webhook secrets local mode serves with. Never logged. */

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatRunDetail } from '../local/format-runs.ts';
+import { openRunReader } from '../local/run-reader.ts';
+import type { SetExitCode } from './index.ts';
+
+export function register(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command('show')
+    .description('Show one run: its stages and durations, tests, canary verdict, event log and notes.')
+    .argument('<run-id>', 'the run (as `pushline runs` lists it)')
+    .option('-d, --data <dir>', 'the data folder', '.pushline')
+    .option('--json', 'print the API response as JSON')
+    .addHelpText(
+      'after',
+      '\nThe event log lists ignored events too, each with the reason it did not fit the run.',
+    )
+    .action(async (runId: string, options: { data: string; json?: boolean }) => {
+      const dataDir = resolve(options.data);
+      const reader = await openRunReader(dataDir);
+      if (!reader) {
+        console.error(`pushline show: no run ${runId} (no database in ${dataDir})`);
+        setExitCode(1);
+        return;
+      }
+      try {
+        const run = await reader.get(runId);
+        if (!run) {
+          console.error(`pushline show: no run ${runId} (looked in ${reader.from})`);
+          setExitCode(1);
+          return;
+        }
+        console.log(options.json ? JSON.stringify(run, null, 2) : formatRunDetail(run));
+      } catch (error) {
+        console.error(`pushline show: ${error instanceof Error ? error.message : String(error)}`);
+        setExitCode(1);
+      } finally {
+        reader.close();
+      }
+    });
+}

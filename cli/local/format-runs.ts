@@ -1,0 +1,95 @@
+import type { EventView, RunDetail, RunSummary, StageView } from '../../shared/local/api-routes.ts';
+
+const GLYPH: Record<StageView['status'], string> = {
+  succeeded: '✓',
+  failed: '✗',
+  running: '▶',
+  pending: '·',
+  skipped: '-',
+  timed_out: '⧖',
+};
+
+/** `45s`, `3m 20s`, `1h 05m`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** How long ago, in the largest whole unit: `12s`, `3m`, `2h`, `4d`. */
+export function formatAge(iso: string, now: Date): string {
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The `pushline runs` table, newest first. */
+export function formatRunTable(runs: readonly RunSummary[], now: Date): string {
+  if (runs.length === 0) return 'No runs yet.';
+  return table(
+    ['RUN', 'PIPELINE', 'BRANCH', 'COMMIT', 'STATUS', 'STAGES', 'AGE'],
+    runs.map((run) => [
+      run.id,
+      run.pipeline,
+      run.source.branch ?? (run.source.tag ? `tag ${run.source.tag}` : run.source.ref),
+      run.source.commit.slice(0, 7),
+      run.status,
+      run.stages.map((s) => GLYPH[s.status]).join(' '),
+      formatAge(run.createdAt, now),
+    ]),
+  );
+}
+
+function eventLine(event: EventView): string {
+  const time = event.at.slice(11, 19);
+  const tail = event.disposition === 'ignored' ? `ignored: ${event.reason ?? 'no reason given'}` : 'applied';
+  return `  ${String(event.seq).padStart(3)}  ${time}  ${event.detailType.padEnd(20)} ${tail}`;
+}
+
+/** The `pushline show` page: push, stages, tests, canary verdict, event log (ignored too) and notes. */
+export function formatRunDetail(run: RunDetail): string {
+  const { source } = run;
+  const lines = [
+    `Run ${run.id}  ${run.pipeline}  ${run.status}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}  ${formatDuration(run.durationSeconds)}`,
+    ...(run.reason ? [`Reason   ${run.reason}`] : []),
+    `Push     ${source.repo} ${source.branch ?? source.tag ?? source.ref} @ ${source.commit.slice(0, 7)} by ${source.author}`,
+    `         ${JSON.stringify(source.message.split('\n')[0] ?? '')}`,
+    '',
+    'Stages',
+    ...run.stages.map((stage) => {
+      const duration = stage.durationSeconds === undefined ? '' : formatDuration(stage.durationSeconds);
+      const reason = stage.reason ? `  ${stage.reason}` : '';
+      return `  ${GLYPH[stage.status]} ${stage.name.padEnd(11)} ${stage.status.padEnd(10)} ${duration.padEnd(8)}${reason}`.trimEnd();
+    }),
+  ];
+  if (run.tests) {
+    const t = run.tests;
+    lines.push('', `Tests    ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${t.total})`);
+    if (run.build?.failingTests?.length) lines.push(...run.build.failingTests.map((name) => `  ✗ ${name}`));
+  }
+  const verdict = run.canary?.verdict;
+  if (verdict) {
+    lines.push('', `Canary   ${verdict.result}: ${verdict.reason}`);
+    lines.push(...verdict.metrics.map((m) => `  ${m.result.padEnd(6)} ${m.metric}: ${m.reason}`));
+  }
+  const urls = [
+    ['Staging', run.staging?.url],
+    ['Production', run.production?.url],
+  ].filter((u): u is [string, string] => typeof u[1] === 'string');
+  if (urls.length > 0) lines.push('', ...urls.map(([name, url]) => `${name.padEnd(10)} ${url}`));
+  lines.push('', 'Events', ...run.events.map(eventLine));
+  if (run.notes.length > 0) {
+    lines.push('', 'Notes', ...run.notes.map((n) => `  ${n.at.slice(11, 19)}  ${n.kind}: ${n.message}`));
+  }
+  return lines.join('\n');
+}
