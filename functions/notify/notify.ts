@@ -136,7 +136,7 @@ export function makeNotify(deps: NotifyDeps): (event: PipelineEvent) => Promise<
       runId,
       outcomes: Object.fromEntries(deps.notifiers.map((n, i) => [n.name, outcomes[i]!])),
     };
-    deps.logger.debug('event announced', {
+    deps.logger.debug?.('event announced', {
       runId,
       eventId,
       detailType: event.detailType,

@@ -140,6 +140,16 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
   return notifiers;
 }
 
+/** Every secret name the notifiers of this pipeline file may read (the webhook names included). */
+export function notifySecretNames(file: PushlineFile): string[] {
+  const names = new Set<string>(Object.values(NOTIFY_SECRETS));
+  for (const pipeline of file.pipelines) {
+    const webhook = pipeline.notifications.slack?.webhook;
+    if (webhook) names.add(webhook);
+  }
+  return [...names];
+}
+
 function uses(pipelines: readonly PipelineConfig[], host: 'github' | 'gitlab'): boolean {
   return pipelines.some((p) => p.source[host] && p.notifications.commitStatus);
 }

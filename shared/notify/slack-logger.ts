@@ -12,7 +12,7 @@ export function slackLogger(logger: NotifyLogger): Logger {
     parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
   return {
     debug: () => {},
-    info: (...parts: unknown[]) => logger.debug(`slack: ${text(parts)}`),
+    info: (...parts: unknown[]) => logger.debug?.(`slack: ${text(parts)}`),
     warn: (...parts: unknown[]) => logger.warn(`slack: ${text(parts)}`),
     error: (...parts: unknown[]) => logger.error(`slack: ${text(parts)}`),
     setLevel: (next: LogLevel) => {
