@@ -5,7 +5,7 @@ import type { CanaryCheckTask } from '../../shared/ports/scheduler.ts';
 import { allRunningRuns, type HandlerDeps, silentLogger } from '../handler-deps.ts';
 import { type CheckCanaryDeps, checkKey, makeCheckCanary } from './check-canary.ts';
 
-export { type CheckCanaryDeps, checkKey, makeCheckCanary } from './check-canary.ts';
+export { type CheckCanaryDeps, checkKey, makeCheckCanary, SAMPLE_RETRIES } from './check-canary.ts';
 
 export type JudgeCanaryDeps = Pick<HandlerDeps, 'store' | 'clock' | 'scheduler' | 'logger'>;
 
