@@ -196,6 +196,8 @@ export class LocalBuilder implements Builder {
     this.builds.set(record.buildId, { execution, record, recorded: recorded.then(() => undefined) });
     void recorded.then(async (outcome) => {
       this.builds.delete(record.buildId);
+      // From now on the index file answers a repeated start; the map need not grow forever.
+      this.starting.delete(`${request.runId}#${request.attempt}`);
       this.logger.info('build finished', {
         buildId: record.buildId,
         status: outcome.status,

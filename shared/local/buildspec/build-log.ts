@@ -30,6 +30,8 @@ export class BuildLog {
       this.stream.once('close', resolve);
       this.stream.once('error', reject);
     });
+    // A write error surfaces at close(); until then it must not count as an unhandled rejection.
+    this.finished.catch(() => undefined);
   }
 
   /** A `[Container]` line. */

@@ -82,8 +82,11 @@ export class BuildExecution {
       this.ended = true;
       await this.shell?.close(this.options.killGraceMs).catch(() => undefined);
       await this.log.close().catch(() => undefined);
-      await rm(join(this.options.dir, 'shell'), { recursive: true, force: true });
-      if (!this.options.keepSource) await rm(this.sourceDir, { recursive: true, force: true });
+      // The shell's state holds the build's environment: it goes. A failed removal changes no outcome.
+      await rm(join(this.options.dir, 'shell'), { recursive: true, force: true }).catch(() => undefined);
+      if (!this.options.keepSource) {
+        await rm(this.sourceDir, { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   }
 

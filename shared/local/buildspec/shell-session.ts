@@ -146,6 +146,9 @@ export class ShellSession {
         reject(new Error(`cannot start ${command}: ${error.message}`, { cause: error })),
       );
     });
+    child.on('error', () => {
+      // Later errors (a failed signal) change nothing: the exit handler reports the shell's end.
+    });
     this.child = child;
     this.alive = true;
     if (child.pid !== undefined) this.options.onSpawn?.(child.pid);
