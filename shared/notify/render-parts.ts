@@ -1,4 +1,5 @@
 import { type CanaryVerdict, STAGES } from '../../events/common.ts';
+import { formatDuration } from '../domain/duration.ts';
 import type { Run } from '../domain/run.ts';
 import { commitUrl, firstLine, refLabel, runUrl, shortRunId, shortSha } from './run-links.ts';
 import { escapeMrkdwn, mrkdwnLink } from './slack-text.ts';
@@ -9,7 +10,7 @@ import {
   SLACK_RUN_ICON,
   SLACK_STAGE_ICON,
   STAGE_LABEL,
-  stageDuration,
+  stageSeconds,
   testSummary,
 } from './stage-facts.ts';
 
@@ -40,7 +41,9 @@ export function commitLine(run: Run): string {
 export function stagePieces(run: Run, ctx: RenderContext): string[] {
   return STAGES.map((stage) => {
     const state = run.stages[stage];
-    const took = stageDuration(state, ctx.now);
+    // A stage that failed without running (production, when the canary rolled back) took no time worth showing.
+    const seconds = stageSeconds(state, ctx.now);
+    const took = seconds !== undefined && seconds >= 1 ? formatDuration(seconds) : undefined;
     return `${SLACK_STAGE_ICON[state.status]} ${STAGE_LABEL[stage]}${took ? ` ${took}` : ''}`;
   });
 }
@@ -83,7 +86,10 @@ export function linkPieces(run: Run, ctx: RenderContext): string[] {
 
 /** The `text` fallback: what a phone notification or a screen reader shows. */
 export function fallbackText(run: Run): string {
-  return `${run.pipeline} #${shortRunId(run.id)} ${runHeadline(run).toLowerCase()}: ${pushLabel(run)}`;
+  // Slack formats `text` as mrkdwn too: a commit message's `<` or `&` must be escaped here as well.
+  return escapeMrkdwn(
+    `${run.pipeline} #${shortRunId(run.id)} ${runHeadline(run).toLowerCase()}: ${pushLabel(run)}`,
+  );
 }
 
 /** `main 1a2b3c4 Fix login redirect (Ada Lovelace)`, plain text. */

@@ -32,7 +32,7 @@ export function renderWebhookMessage(
   if (phase === 'start') {
     const id = mrkdwnLink(runUrl(ctx.dashboardUrl, run.id), `#${shortRunId(run.id)}`);
     return {
-      text: `${run.pipeline} #${shortRunId(run.id)} started: ${pushLabel(run)}`,
+      text: escapeMrkdwn(`${run.pipeline} #${shortRunId(run.id)} started: ${pushLabel(run)}`),
       blocks: [
         section(`:arrow_forward: *${escapeMrkdwn(run.pipeline)}* ${id} · *Started*`),
         context([commitLine(run)]),

@@ -34,7 +34,7 @@ describe('renderWebhookMessage', () => {
       /^:arrow_forward: \*web\* <http:\/\/localhost:8787\/runs\/\S+\|#\S+> · \*Started\*/,
     );
     expect(message.text).toMatch(
-      /^web #\S+ started: main 3f2a9c1 Fix login redirect for <script> & friends \(Ada Lovelace\)$/,
+      /^web #\S+ started: main 3f2a9c1 Fix login redirect for &lt;script&gt; &amp; friends \(Ada Lovelace\)$/,
     );
   });
 
