@@ -67,12 +67,12 @@ interface PidFile {
  * Starts and stops app processes for local deployments. Each app runs as `sh -c <command>` in its
  * own process group (detached), so that stopping it also stops whatever `npm start` spawned; its
  * output goes to a log file; a pid file records it so that a server that crashed can be cleaned
- * up after by `reapOrphans`. `env` is the environment apps start from (the composition root
- * passes the server's own environment); `PORT` and the spec's env are added on top.
+ * up after by `reapOrphans`. `env` is the base environment of apps (pass e.g.
+ * `pickBaseEnv(process.env)`, not the server's secrets); `PORT` and the spec's env go on top.
  */
 export class ProcessManager {
   private readonly dir: string;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: Record<string, string | undefined>;
   private readonly clock: Clock;
   private readonly healthTimeoutMs: number;
   private readonly stopGraceMs: number;
@@ -80,7 +80,7 @@ export class ProcessManager {
 
   constructor(options: {
     dataDir: string;
-    env: NodeJS.ProcessEnv;
+    env: Record<string, string | undefined>;
     clock?: Clock;
     healthTimeoutMs?: number;
     stopGraceMs?: number;

@@ -73,6 +73,37 @@ async function countReleases(url: string, requests: number): Promise<Record<stri
   return counts;
 }
 
+/**
+ * Keeps 3 requests in flight until `stop()`; each answer records the phase (set by the test)
+ * it was sent and answered in, or 'in between' when the phase changed while it was in flight.
+ */
+function trafficLoop(url: string) {
+  const answers: (Answer & { phase: string })[] = [];
+  let phase = 'split';
+  let running = true;
+  const loops = Array.from({ length: 3 }, async () => {
+    while (running) {
+      const sentIn = phase;
+      const answer = await send(url);
+      // Sent and answered in one phase: the proxy surely routed it in that phase.
+      answers.push({ ...answer, phase: phase === sentIn ? sentIn : 'in between' });
+    }
+  });
+  return {
+    setPhase: (next: string) => {
+      phase = next;
+    },
+    until: async (inPhase: string, count: number) => {
+      while (answers.filter((a) => a.phase === inPhase).length < count) await sleep(5);
+    },
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return answers;
+    },
+  };
+}
+
 describe('CanaryProxy', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
@@ -212,34 +243,31 @@ describe('CanaryProxy', () => {
   });
 
   it('shifts traffic on promote and rollback without failing a request in flight', async () => {
+    // Prepare: requests keep flowing; each answer remembers which step had been taken when it was sent.
     const { proxy } = await setup({ weight: 30 });
-    const answers: Answer[] = [];
-    let running = true;
-    const loops = Array.from({ length: 4 }, async () => {
-      while (running) answers.push(await send(proxy.url));
-    });
-
-    await sleep(100);
-    proxy.rollback();
-    await sleep(100);
-    const afterRollback = answers.length;
-    await sleep(100);
-    const rolledBackAnswers = answers.slice(afterRollback + 4);
     const v3 = await upstreamApp('v3');
     cleanups.push(() => new Promise((r) => v3.server.close(r)));
+    const traffic = trafficLoop(proxy.url);
+    await traffic.until('split', 8);
+    // Act
+    proxy.rollback();
+    traffic.setPhase('rolled back');
+    await traffic.until('rolled back', 8);
     proxy.setCanary(v3, 50);
-    await sleep(100);
+    traffic.setPhase('new canary');
+    await traffic.until('new canary', 8);
     const replaced = proxy.promote();
-    const afterPromote = answers.length;
-    await sleep(100);
-    running = false;
-    await Promise.all(loops);
-
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect(rolledBackAnswers.length).toBeGreaterThan(0);
-    expect(rolledBackAnswers.every((a) => a.release === 'v1')).toBe(true);
+    traffic.setPhase('promoted');
+    await traffic.until('promoted', 8);
+    const answers = await traffic.stop();
+    // Assess
+    const releasesIn = (phase: string) =>
+      new Set(answers.filter((a) => a.phase === phase).map((a) => a.release));
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    expect(releasesIn('split')).toEqual(new Set(['v1', 'v2']));
+    expect(releasesIn('rolled back')).toEqual(new Set(['v1']));
+    expect(releasesIn('promoted')).toEqual(new Set(['v3']));
     expect(replaced?.release).toBe('v1');
-    expect(answers.slice(afterPromote + 4).every((a) => a.release === 'v3')).toBe(true);
     expect(proxy.stable?.release).toBe('v3');
     expect(proxy.canary).toBeUndefined();
   });

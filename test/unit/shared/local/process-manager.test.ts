@@ -47,7 +47,7 @@ describe('ProcessManager', () => {
     const port = await freePort();
     return manager.start({
       id: `app-${port}`,
-      command: `node ${file}`,
+      command: file.endsWith('.mjs') ? `node ${file}` : file,
       cwd: apps,
       port,
       health: '/healthz',
@@ -114,17 +114,30 @@ describe('ProcessManager', () => {
     expect(manager.list()).toEqual([]);
   });
 
-  it('fails with the last answer and the log tail when the app never gets healthy', async () => {
-    const failure = await startApp('never-healthy.mjs', { healthTimeoutMs: 600 }).catch((e: unknown) => e);
+  it('fails with the log tail when the app never answers within the timeout, and stops it', async () => {
+    const failure = await startApp('echo "booting, never listening"; exec sleep 30', {
+      healthTimeoutMs: 400,
+    }).catch((e: unknown) => e);
 
     expect(failure).toMatchObject({
       code: 'HEALTH_CHECK_TIMEOUT',
       message: expect.stringMatching(
-        /did not answer 2xx at http:\/\/127\.0\.0\.1:\d+\/healthz within 0\.6s \(last: HTTP 503\)/,
+        /did not answer 2xx at http:\/\/127\.0\.0\.1:\d+\/healthz within 0\.4s \(last: ECONNREFUSED\)/,
       ),
-      logTail: expect.stringContaining('listening, not ready'),
+      logTail: expect.stringContaining('booting, never listening'),
     });
     expect(manager.list()).toEqual([]);
+  });
+
+  it('names the last answer of an app that listens but never says it is ready', async () => {
+    // Generous timeout: node must boot first, even on a busy machine.
+    const failure = await startApp('never-healthy.mjs', { healthTimeoutMs: 2500 }).catch((e: unknown) => e);
+
+    expect(failure).toMatchObject({
+      code: 'HEALTH_CHECK_TIMEOUT',
+      message: expect.stringContaining('(last: HTTP 503)'),
+      logTail: expect.stringContaining('listening, not ready'),
+    });
     const port = Number(/127\.0\.0\.1:(\d+)/.exec((failure as Error).message)?.[1]);
     expect(await isPortFree(port)).toBe(true); // the app was stopped, not left listening
   });
