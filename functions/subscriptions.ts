@@ -40,6 +40,15 @@ export const SUBSCRIPTIONS = {
 
 export type FunctionName = keyof typeof SUBSCRIPTIONS;
 
+/**
+ * Functions run on a clock rather than by an event: AWS invokes them from an EventBridge Scheduler
+ * rate schedule, local mode from a timer (`runEvery`). (judge-canary's per-canary checks are
+ * one-time schedules it makes itself through the `Scheduler` port, not listed here.)
+ */
+export const SCHEDULES = {
+  watchdog: { everySeconds: 60 },
+} as const satisfies Record<string, { everySeconds: number }>;
+
 /** The functions subscribed to a pipeline event's detail-type. */
 export function subscribersOf(detailType: DetailType): FunctionName[] {
   return (Object.keys(SUBSCRIPTIONS) as FunctionName[]).filter((name) => {
