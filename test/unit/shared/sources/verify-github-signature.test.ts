@@ -41,7 +41,7 @@ describe('verifyGithubSignature', () => {
   });
 
   it('never puts the secret in its error', async () => {
-    const error = await verifyGithubSignature(secret, body, 'sha256=' + '0'.repeat(64)).catch(
+    const error = await verifyGithubSignature(secret, body, `sha256=${'0'.repeat(64)}`).catch(
       (e: Error) => e,
     );
 
