@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../shared/domain/errors.ts';
 import { loadPipelineFile } from '../../shared/local/local-config.ts';
 import { consoleLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../local/console-logger.ts';
-import { createLocalApp, type LocalApp } from '../local/create-local-app.ts';
-import { startDetached } from '../local/detach.ts';
+import type { LocalApp } from '../local/create-local-app.ts';
 import { removeServerInfo, runningServer, serverFile, writeServerInfo } from '../local/server-info.ts';
 import type { SetExitCode } from './index.ts';
 
@@ -64,6 +63,7 @@ async function up(options: UpOptions): Promise<number> {
     loadPipelineFile(file);
     if (options.detach) {
       const args = ['--config', file, '--port', String(port), '--host', options.host, '--data', dataDir];
+      const { startDetached } = await import('../local/detach.ts');
       const { pid, url, log } = await startDetached([...args, '--log-level', options.logLevel], dataDir);
       console.log(url);
       console.error(
@@ -89,6 +89,8 @@ async function serve(
   level: LogLevel,
 ): Promise<number> {
   const logger = consoleLogger({ level });
+  // Loaded here, not at the top: the other commands start faster without the whole server.
+  const { createLocalApp } = await import('../local/create-local-app.ts');
   const app: LocalApp = await createLocalApp({ file, dataDir, port, host, env: process.env, logger });
   writeServerInfo(dataDir, {
     pid: process.pid,

@@ -84,6 +84,20 @@ describe('pushline up', () => {
       body,
     });
 
+  /** Runs a CLI command to its end. */
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: { ...process.env, GITHUB_WEBHOOK_SECRET: SECRET },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
   const listRuns = async (url: string) =>
     ((await (await fetch(`${url}/api/runs`)).json()) as { runs: RunSummary[] }).runs;
 
@@ -142,12 +156,44 @@ describe('pushline up', () => {
     expect(await listRuns(server.url)).toHaveLength(1);
   });
 
+  it('lists the run with `pushline runs` from the running server', async () => {
+    const { code, stdout } = await cli(['runs', '--data', dataDir]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/RUN +PIPELINE +BRANCH +COMMIT +STATUS +STAGES +AGE/);
+    expect(stdout).toContain(`hello     master  ${push.after.slice(0, 7)}  running`);
+  });
+
   it('stops on SIGTERM with exit code 0 and removes server.json', async () => {
     const code = await stop(server);
 
     expect(code).toBe(0);
     expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
     expect(server.output()).not.toContain(SECRET);
+  });
+
+  it('shows the run with `pushline show` from the database when no server runs', async () => {
+    const runId = (await cli(['runs', '--data', dataDir, '--json'])).stdout.match(/"id": "(\w+)"/)?.[1];
+
+    const { code, stdout } = await cli(['show', runId ?? 'missing', '--data', dataDir]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Run ${runId}  hello  running`);
+    expect(stdout).toMatch(/1 +\d\d:\d\d:\d\d +Run Started +applied/);
+  });
+
+  it('starts in the background with --detach and stops with `pushline down`', async () => {
+    const detached = await cli(['up', '--detach', '--port', '0', '--data', dataDir, '--config', config]);
+    const url = detached.stdout.trim();
+    const healthy = (await fetch(`${url}/healthz`)).status;
+
+    const down = await cli(['down', '--data', dataDir]);
+
+    expect(detached.code).toBe(0);
+    expect(healthy).toBe(200);
+    expect(down).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Stopped Pushline/) });
+    expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
   it('refuses a bad pipeline file with every problem listed and exit code 1', async () => {
