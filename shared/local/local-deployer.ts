@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, TransientError } from '../domain/errors.ts';
+import { NotFoundError, TransientError, ValidationError } from '../domain/errors.ts';
 import type { LocalTarget } from '../domain/pipeline-config.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Deployer, DeploymentOutcome, DeployRequest, Environment } from '../ports/deployer.ts';
@@ -126,6 +126,9 @@ export class LocalDeployer implements Deployer {
    */
   async startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }> {
     this.refuseWhenStopping();
+    if (!(request.trafficPercent >= 0 && request.trafficPercent <= 100)) {
+      throw new ValidationError(`trafficPercent must be between 0 and 100, not ${request.trafficPercent}`);
+    }
     const id = deploymentIdOf(request);
     const existing = this.deployments.get(id);
     if (existing) {
@@ -229,6 +232,7 @@ export class LocalDeployer implements Deployer {
         url: d.url,
       });
     } catch (error) {
+      await this.processes.stop(d.id);
       await this.fail(d, error instanceof ProcessStartError ? error.code : 'DEPLOY_ERROR', explain(error));
     } finally {
       this.reserved.delete(port ?? -1);
@@ -247,9 +251,11 @@ export class LocalDeployer implements Deployer {
         const reason = `port ${target.port} is in use, so the production proxy cannot listen on it`;
         return await this.failLater(d, 'PROXY_PORT_IN_USE', reason);
       }
-      if (prod.canary && prod.canary !== d.id) await this.rollback(prod.canary, `superseded by ${d.id}`);
       port = await this.freshPort();
       await this.startApp(d, request, target, port);
+      // One canary per pipeline: a newer healthy release replaces one still in its canary phase
+      // (checked after the health wait, so the older canary serves until then).
+      if (prod.canary && prod.canary !== d.id) await this.rollback(prod.canary, `superseded by ${d.id}`);
       d.state = 'canary';
       d.url = prod.proxy.url;
       d.baseline = prod.stable;
@@ -257,6 +263,7 @@ export class LocalDeployer implements Deployer {
       prod.proxy.setCanary({ release: d.id, port }, percent);
       this.logger.info('canary started', { deploymentId: d.id, port, percent, baseline: d.baseline });
     } catch (error) {
+      await this.processes.stop(d.id); // nothing half-done: no release left running unrouted
       await this.failLater(
         d,
         error instanceof ProcessStartError ? error.code : 'DEPLOY_ERROR',

@@ -437,6 +437,15 @@ describe('LocalDeployer', () => {
       expect(isRunning(stablePid)).toBe(false);
     });
 
+    it('refuses a traffic share outside 0–100 before starting anything', async () => {
+      const req = { ...deployRequest(pipeline(ports), 'run-1', 'production'), trafficPercent: 150 };
+
+      await expect(deployer.startCanary(req)).rejects.toThrow(
+        /trafficPercent must be between 0 and 100, not 150/,
+      );
+      expect(deployer.proxyFor('shop')).toBeUndefined();
+    });
+
     it('refuses to promote a deployment it does not know', async () => {
       await expect(deployer.promote('production-shop-nope-1')).rejects.toThrow(NotFoundError);
     });
