@@ -41,6 +41,21 @@ describe('the choreography', () => {
     expect(flow.deployer.distinct('promote')).toEqual([run.canary?.deploymentId]);
   });
 
+  it('goes straight from the build to the canary for a pipeline without staging', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig({ staging: {} })] });
+
+    // Act
+    const runId = await flow.push();
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.stages.staging.status).toBe('skipped');
+    expect(flow.deployer.distinct('deploy')).toEqual([]);
+  });
+
   it('ends a run whose build fails as failed, naming the failing test', async () => {
     // Prepare
     const flow = createChoreography({

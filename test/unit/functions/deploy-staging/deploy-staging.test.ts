@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parsePipelineEvent } from '../../../../events/parse.ts';
 import { makeDeployStaging } from '../../../../functions/deploy-staging/deploy-staging.ts';
 import { newEvent } from '../../../../shared/app/new-event.ts';
 import { lastEvent, testDeps } from '../../../support/deps.ts';
@@ -118,5 +119,22 @@ describe('makeDeployStaging', () => {
       id: `staging-${run.id}-1`,
       reason: `run ${run.id} ended (cancelled) before staging was recorded`,
     });
+  });
+
+  it('announces a skipped staging in a form the event catalogue accepts, and no deployment id otherwise', async () => {
+    // Prepare
+    const deps = testDeps({ pipelines: [pipelineConfig({ staging: {} })] });
+    const run = await seedRun(deps.store, 'built');
+    await makeDeployStaging(deps)(await lastEvent(deps.store, run.id, 'Tests Passed'));
+    const { detail } = await lastEvent(deps.store, run.id, 'Staging Deployed');
+
+    // Act
+    const parse = (data: object) => () => parsePipelineEvent('Staging Deployed', { ...detail, data });
+
+    // Assess
+    expect(parse(detail.data)).not.toThrow();
+    expect(parse({ url: 'http://localhost:4100' })).toThrow(
+      'data.deploymentId: deploymentId is required unless staging was skipped',
+    );
   });
 });
