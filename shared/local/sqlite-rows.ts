@@ -1,6 +1,23 @@
+import type Database from 'better-sqlite3';
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
 import { ValidationError } from '../domain/errors.ts';
-import type { LogEntry } from '../ports/run-store.ts';
+import type { LogEntry, RunQuery } from '../ports/run-store.ts';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** A prepared-statement cache over a connection: each SQL text is compiled once. */
+export function statementCache(db: Database.Database): (text: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (text) => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+}
 
 /** A row of the `events` table as better-sqlite3 returns it. */
 export interface EventRow {
@@ -58,4 +75,66 @@ export function decodeCursor(cursor: string): string {
     });
   }
   return decoded.slice(4);
+}
+
+/** Writes one log entry (inside the caller's transaction) and returns it as the port shows it. */
+export function insertEntry(
+  sql: (text: string) => Database.Statement,
+  runId: string,
+  seq: number,
+  event: PipelineEvent,
+  disposition: LogEntry['disposition'],
+  reason: string | undefined,
+  recordedAt: string,
+): LogEntry {
+  sql(
+    `INSERT INTO events (run_id, seq, event_id, detail_type, detail, disposition, reason, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    runId,
+    seq,
+    event.detail.eventId,
+    event.detailType,
+    JSON.stringify(event.detail),
+    disposition,
+    reason ?? null,
+    recordedAt,
+  );
+  return {
+    seq,
+    eventId: event.detail.eventId,
+    detailType: event.detailType,
+    detail: event.detail,
+    disposition,
+    ...(reason === undefined ? {} : { reason }),
+    recordedAt,
+  };
+}
+
+/**
+ * The page query of `list`: newest first by run id (ULIDs are time-ordered), filtered, after the
+ * cursor's run, one row more than `limit` so the caller knows whether another page follows.
+ */
+export function listQuery(query: RunQuery): { sql: string; params: unknown[]; limit: number } {
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.pipeline !== undefined) {
+    where.push('pipeline = ?');
+    params.push(query.pipeline);
+  }
+  if (query.status !== undefined) {
+    where.push(`status IN (${query.status.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...query.status);
+  }
+  if (query.cursor !== undefined) {
+    where.push('id < ?');
+    params.push(decodeCursor(query.cursor));
+  }
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return {
+    sql: `SELECT snapshot FROM runs ${filter} ORDER BY id DESC LIMIT ?`,
+    params: [...params, limit + 1],
+    limit,
+  };
 }

@@ -14,10 +14,12 @@ import type {
   StoredRun,
 } from '../ports/run-store.ts';
 import {
-  decodeCursor,
   type EventRow,
   encodeCursor,
+  insertEntry,
+  listQuery,
   type OutboxEntry,
+  statementCache,
   toLogEntry,
   toOutboxEntry,
 } from './sqlite-rows.ts';
@@ -33,9 +35,6 @@ interface RunRow {
   snapshot: string;
 }
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
-
 /**
  * The local `RunStore`: one SQLite file (better-sqlite3, WAL). Same contract as the DynamoDB and
  * memory stores — the shared suite in test/contract/run-store.contract.ts runs against all three.
@@ -48,13 +47,15 @@ export class SqliteRunStore implements RunStore {
   readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly listeners = new Set<CommitListener>();
-  private readonly statements = new Map<string, Database.Statement>();
+  /** Prepared statements, compiled once per connection. */
+  private readonly sql: (text: string) => Database.Statement;
 
   /** `file` is a path or `:memory:`; or pass an open `database` (the store sets its pragmas). */
   constructor(options: { file: string; clock?: Clock } | { database: Database.Database; clock?: Clock }) {
     this.db = 'database' in options ? options.database : new Database(options.file);
     this.clock = options.clock ?? systemClock;
     prepareDatabase(this.db);
+    this.sql = statementCache(this.db);
   }
 
   async startRuns(
@@ -82,7 +83,7 @@ export class SqliteRunStore implements RunStore {
           this.sql(
             'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
           ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run));
-          this.insertEntry(run.id, 1, event, 'applied', undefined, now);
+          insertEntry(this.sql, run.id, 1, event, 'applied', undefined, now);
           runIds.push(run.id);
         }
         this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
@@ -126,7 +127,15 @@ export class SqliteRunStore implements RunStore {
           if (folded.kind === 'duplicate') continue;
           const reason = folded.kind === 'ignored' ? folded.reason : undefined;
           entries.push(
-            this.insertEntry(runId, expectedVersion + entries.length + 1, event, folded.kind, reason, now),
+            insertEntry(
+              this.sql,
+              runId,
+              expectedVersion + entries.length + 1,
+              event,
+              folded.kind,
+              reason,
+              now,
+            ),
           );
         }
         if (entries.length === 0) return { run, version: expectedVersion, entries };
@@ -149,25 +158,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async list(query: RunQuery = {}): Promise<{ runs: Run[]; cursor?: string }> {
-    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.pipeline !== undefined) {
-      where.push('pipeline = ?');
-      params.push(query.pipeline);
-    }
-    if (query.status !== undefined) {
-      where.push(`status IN (${query.status.map(() => '?').join(', ') || 'NULL'})`);
-      params.push(...query.status);
-    }
-    if (query.cursor !== undefined) {
-      where.push('id < ?');
-      params.push(decodeCursor(query.cursor));
-    }
-    // Run ids are ULIDs (time-ordered), so descending id is newest first.
-    const rows = this.sql(
-      `SELECT snapshot FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-    ).all(...params, limit + 1) as { snapshot: string }[];
+    const { sql, params, limit } = listQuery(query);
+    const rows = this.sql(sql).all(...params) as { snapshot: string }[];
     const runs = rows.slice(0, limit).map((row) => JSON.parse(row.snapshot) as Run);
     return rows.length > limit ? { runs, cursor: encodeCursor(runs[runs.length - 1]!.id) } : { runs };
   }
@@ -249,47 +241,5 @@ export class SqliteRunStore implements RunStore {
         // A listener only schedules work; it must not turn a committed write into a failure.
       }
     }
-  }
-
-  private insertEntry(
-    runId: string,
-    seq: number,
-    event: PipelineEvent,
-    disposition: LogEntry['disposition'],
-    reason: string | undefined,
-    recordedAt: string,
-  ): LogEntry {
-    this.sql(
-      `INSERT INTO events (run_id, seq, event_id, detail_type, detail, disposition, reason, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      runId,
-      seq,
-      event.detail.eventId,
-      event.detailType,
-      JSON.stringify(event.detail),
-      disposition,
-      reason ?? null,
-      recordedAt,
-    );
-    return {
-      seq,
-      eventId: event.detail.eventId,
-      detailType: event.detailType,
-      detail: event.detail,
-      disposition,
-      ...(reason === undefined ? {} : { reason }),
-      recordedAt,
-    };
-  }
-
-  /** Prepared statements, compiled once per connection. */
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
   }
 }
