@@ -1,0 +1,46 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
+import { pipelineFileFromEnv, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
+import { AwsSecretSource } from '../../shared/aws/secret-source.ts';
+import { type ApiGatewayV2Event, fromApiGatewayV2, toApiGatewayV2 } from '../../shared/http/api-gateway.ts';
+import { readWebhookEnv } from '../../shared/http/webhook-env.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
+import { SecretName } from '../../shared/sources/secret-names.ts';
+import { makeReceiveGitlab } from './receive-gitlab.ts';
+
+// Cold start: read and validate the configuration once, build the clients once.
+const env = readLambdaEnv();
+const webhook = readWebhookEnv(process.env, {
+  variable: 'GITLAB_WEBHOOK_TOKEN_PARAMETER',
+  secretName: SecretName.GitLabWebhook,
+  secretsPrefix: env.PUSHLINE_SECRETS_PREFIX,
+});
+const file = pipelineFileFromEnv(env);
+const logger = new Logger({
+  serviceName: 'pushline',
+  persistentKeys: { function: 'receive-gitlab', stage: env.PUSHLINE_STAGE },
+});
+const receive = makeReceiveGitlab({
+  store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
+  file: () => file,
+  secrets: new AwsSecretSource({
+    ssmClient: new SSMClient({}),
+    names: { [SecretName.GitLabWebhook]: webhook.secretLocation },
+  }),
+  clock: systemClock,
+  logger,
+  ...(webhook.maxBodyBytes ? { maxBodyBytes: webhook.maxBodyBytes } : {}),
+});
+
+/**
+ * receive-gitlab on AWS: `POST /webhooks/gitlab` on the HTTP API (payload format 2.0). The event
+ * is never logged — its `X-Gitlab-Token` header IS the secret (`logEvent: false` wins over
+ * POWERTOOLS_LOGGER_LOG_EVENT).
+ */
+export const handler = middy(async (event: ApiGatewayV2Event) =>
+  toApiGatewayV2(await receive(fromApiGatewayV2(event))),
+).use(injectLambdaContext(logger, { logEvent: false }));

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { formatIssues } from '../../events/parse.ts';
+import { ConfigError } from '../domain/errors.ts';
+
+/**
+ * The environment a webhook function reads at cold start, beyond the shared Lambda environment
+ * (table, pipelines, stage, secrets prefix): where its secret lives and its body limit. Parsed
+ * once with zod, so a misconfigured function fails at start-up and says what is wrong.
+ *
+ * - `<PROVIDER>_WEBHOOK_SECRET_PARAMETER`: the SSM parameter name (or `secretsmanager:<id>`) of the
+ *   webhook secret; defaults to `<PUSHLINE_SECRETS_PREFIX><secret name>`, e.g.
+ *   `/pushline/prod/github-webhook-secret`.
+ * - `PUSHLINE_MAX_BODY_BYTES`: the body limit (default 1 MiB).
+ */
+export function readWebhookEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  { variable, secretName, secretsPrefix }: { variable: string; secretName: string; secretsPrefix: string },
+): { secretLocation: string; maxBodyBytes?: number } {
+  const schema = z.object({
+    [variable]: z.string().min(1).optional(),
+    PUSHLINE_MAX_BODY_BYTES: z.coerce.number().int().min(1).optional(),
+  });
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(`the function's environment is wrong: ${formatIssues(result.error.issues)}`, []);
+  }
+  const location = result.data[variable] as string | undefined;
+  const maxBodyBytes = result.data.PUSHLINE_MAX_BODY_BYTES as number | undefined;
+  return {
+    secretLocation: location ?? `${secretsPrefix.replace(/\/?$/, '/')}${secretName}`,
+    ...(maxBodyBytes ? { maxBodyBytes } : {}),
+  };
+}

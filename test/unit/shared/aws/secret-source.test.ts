@@ -1,0 +1,75 @@
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsSecretSource } from '../../../../shared/aws/secret-source.ts';
+import { TransientError } from '../../../../shared/domain/errors.ts';
+
+const ssm = mockClient(SSMClient);
+const secretsManager = mockClient(SecretsManagerClient);
+const ssmClient = new SSMClient({ region: 'eu-west-1' });
+const secretsClient = new SecretsManagerClient({ region: 'eu-west-1' });
+const VALUE = 'the-webhook-secret-value';
+
+function source(names: Record<string, string> = {}) {
+  return new AwsSecretSource({ ssmClient, secretsClient, names });
+}
+
+describe('AwsSecretSource', () => {
+  beforeEach(() => {
+    ssm.reset();
+    secretsManager.reset();
+  });
+
+  it('reads a mapped SSM parameter with decryption and caches it across calls', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/pushline/prod/gh', Value: VALUE } });
+    const secrets = source({ 'github-webhook-secret': '/pushline/prod/gh' });
+
+    const first = await secrets.get('github-webhook-secret');
+    const second = await secrets.get('github-webhook-secret');
+
+    expect([first, second]).toEqual([VALUE, VALUE]);
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: '/pushline/prod/gh', WithDecryption: true },
+    ]);
+  });
+
+  it('reads a secretsmanager: location from Secrets Manager', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: VALUE });
+
+    const value = await source({ 'gitlab-webhook-token': 'secretsmanager:pushline/gitlab' }).get(
+      'gitlab-webhook-token',
+    );
+
+    expect(value).toBe(VALUE);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
+      SecretId: 'pushline/gitlab',
+    });
+  });
+
+  it('answers undefined for a parameter or secret that does not exist', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
+
+    expect(await source().get('/pushline/none')).toBeUndefined();
+    expect(await source({ x: 'secretsmanager:none' }).get('x')).toBeUndefined();
+  });
+
+  it('throws a TransientError that names the secret but never holds its value', async () => {
+    ssm.on(GetParameterCommand).rejects(new Error('throttled'));
+
+    const error = await source({ 'github-webhook-secret': '/p' })
+      .get('github-webhook-secret')
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toContain('github-webhook-secret');
+    expect(JSON.stringify({ message: (error as Error).message, ...(error as object) })).not.toContain(VALUE);
+  });
+});
