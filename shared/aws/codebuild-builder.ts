@@ -2,13 +2,9 @@ import { type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-
 import { ConfigError, NotFoundError } from '../domain/errors.ts';
 import type { Builder, BuildRequest } from '../ports/builder.ts';
 import { asTransientAws } from './aws-errors.ts';
+import { BUILD_ENV, consoleUrl } from './codebuild-ids.ts';
 
-/** The environment variables every Pushline build carries, so its completion finds its run. */
-export const BUILD_ENV = {
-  runId: 'PUSHLINE_RUN_ID',
-  pipeline: 'PUSHLINE_PIPELINE',
-  attempt: 'PUSHLINE_ATTEMPT',
-} as const;
+export { BUILD_ENV, buildIdFromArn, consoleUrl } from './codebuild-ids.ts';
 
 /** The buildspec path CodeBuild uses when none is given; anything else is sent as an override. */
 const DEFAULT_BUILDSPEC = 'buildspec.yml';
@@ -84,25 +80,7 @@ export class CodeBuildBuilder implements Builder {
   }
 }
 
-/**
- * The build's page in the CodeBuild console, from its ARN (`arn:aws:codebuild:<region>:<account>:build/<id>`).
- * StartBuild returns before the log stream exists, so `logs.deepLink` is usually still empty.
- */
-export function consoleUrl(arn: string | undefined, buildId: string): string | undefined {
-  const match = /^arn:aws[\w-]*:codebuild:([\w-]+):(\d+):build\//.exec(arn ?? '');
-  if (!match) return undefined;
-  const [, region, account] = match;
-  const project = buildId.split(':')[0]!;
-  return `https://${region}.console.aws.amazon.com/codesuite/codebuild/${account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(buildId)}/?region=${region}`;
-}
-
 /** StartBuild answers before the log group exists: its deep link then reads `group=null;stream=null`. */
 function usableLink(link: string | undefined): string | undefined {
   return link && !link.includes('=null') ? link : undefined;
-}
-
-/** `arn:aws:codebuild:…:build/web:8745a7a9…` → `web:8745a7a9…`, the id CodeBuild's APIs take. */
-export function buildIdFromArn(arnOrId: string): string {
-  const index = arnOrId.indexOf(':build/');
-  return arnOrId.startsWith('arn:') && index >= 0 ? arnOrId.slice(index + ':build/'.length) : arnOrId;
 }

@@ -11,7 +11,7 @@ import type { CodeBuildBuildStateChange } from '../../events/aws/codebuild.ts';
 import type { TestCounts } from '../../events/common.ts';
 import type { BuildOutcome } from '../ports/builder.ts';
 import { asTransientAws } from './aws-errors.ts';
-import { BUILD_ENV, buildIdFromArn } from './codebuild-builder.ts';
+import { BUILD_ENV, buildIdFromArn } from './codebuild-ids.ts';
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
 /** Enough failing test names for a Slack message; the rest are counted, not listed. */

@@ -1,0 +1,45 @@
+import { parse } from 'yaml';
+import { loadPipelineFile } from '../shared/domain/pipeline-file.ts';
+import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from './functions.ts';
+import { stackResources } from './resources.ts';
+
+/**
+ * Everything serverless.yml takes from code (through serverless/stack.cjs): the functions, the
+ * generated resources, and the pipeline file as JSON for the bundles. The pipeline
+ * file is validated here, so a bad pushline.yml fails `npm run package`, not a handler at 3 a.m.
+ */
+export function stack({
+  stage,
+  service,
+  pipelineFileText,
+}: {
+  stage: string;
+  service: string;
+  pipelineFileText: string;
+}) {
+  const file = loadPipelineFile(pipelineFileText);
+  const names = { service, stage };
+  const functions = Object.fromEntries(
+    DEPLOYED_NAMES.map((name) => {
+      const fn = DEPLOYED[name];
+      const stem = logicalStem(name);
+      const trigger = fn.trigger as { kind: string; path?: string };
+      return [
+        stem[0]!.toLowerCase() + stem.slice(1),
+        {
+          handler: `functions/${fn.dir}/handler.handler`,
+          name: `${service}-${stage}-${name}`,
+          role: `${stem}Role`,
+          timeout: fn.timeoutSeconds,
+          memorySize: fn.memoryMb,
+          events: trigger.kind === 'http' ? [{ httpApi: { method: 'POST', path: trigger.path } }] : [],
+        },
+      ];
+    }),
+  );
+  // Bundled into each function (esbuild `define`), not set as an environment variable: a
+  // pipeline file easily outgrows the 4 KB a Lambda environment holds.
+  const pipelinesJson = JSON.stringify(parse(pipelineFileText, { merge: true }));
+  const define = { 'process.env.PUSHLINE_PIPELINES': JSON.stringify(pipelinesJson) };
+  return { functions, resources: stackResources(file, names), pipelinesJson, define };
+}
