@@ -91,12 +91,17 @@ export class LocalHttpServer {
     return { port: address.port, url: `http://${shown}:${address.port}` };
   }
 
-  /** Stops accepting connections, lets requests in progress finish and closes idle keep-alives. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections, closes idle keep-alives and lets requests in progress finish —
+   * for up to `graceMs`, after which their connections are cut (a client following a log, say).
+   */
+  async close({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await closed;
+    clearTimeout(cut);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

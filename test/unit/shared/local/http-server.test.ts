@@ -251,3 +251,20 @@ describe('LocalHttpServer', () => {
     );
   });
 });
+
+describe('LocalHttpServer.close', () => {
+  it('cuts a request still in progress once the grace period is over', async () => {
+    const server = new LocalHttpServer({
+      routes: [{ method: 'GET', path: '/slow', handle: () => new Promise(() => {}) }],
+    });
+    const { url } = await server.listen(0);
+    const pending = fetch(`${url}/slow`).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const started = Date.now();
+    await server.close({ graceMs: 100 });
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(String(await pending)).toMatch(/fetch failed/);
+  });
+});
