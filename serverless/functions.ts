@@ -25,6 +25,24 @@ export interface DeployedFunction {
  * EventBridge Scheduler) are not deployed: see NOT_YET_ON_AWS and docs/aws.md.
  */
 export const DEPLOYED = {
+  'receive-github': {
+    dir: 'receive-github',
+    trigger: { kind: 'http', path: '/webhooks/github' },
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  'receive-gitlab': {
+    dir: 'receive-gitlab',
+    trigger: { kind: 'http', path: '/webhooks/gitlab' },
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  'receive-codecommit': {
+    dir: 'receive-codecommit',
+    trigger: { kind: 'subscriptions' },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
   'start-build': {
     dir: 'start-build',
     trigger: { kind: 'subscriptions' },
@@ -37,6 +55,7 @@ export const DEPLOYED = {
     timeoutSeconds: 30,
     memoryMb: 512,
   },
+  notify: { dir: 'notify', trigger: { kind: 'subscriptions' }, timeoutSeconds: 30, memoryMb: 512 },
   publish: { dir: 'publish', trigger: { kind: 'pipe-enrichment' }, timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, DeployedFunction>;
 
@@ -45,14 +64,12 @@ export const DEPLOYED_NAMES = Object.keys(DEPLOYED) as DeployedName[];
 
 /** Subscribed functions that the AWS stack does not deploy yet, with the missing piece. */
 export const NOT_YET_ON_AWS: Partial<Record<keyof typeof SUBSCRIPTIONS, string>> = {
-  'receive-codecommit': 'its Lambda composition root (functions/receive-codecommit/handler.ts)',
   'deploy-staging': 'a CodeDeploy Deployer adapter',
   'finish-deployment': 'a CodeDeploy Deployer adapter',
   'start-canary': 'a CodeDeploy Deployer adapter',
   'judge-canary': 'CloudWatch MetricsSource and EventBridge Scheduler adapters',
   promote: 'a CodeDeploy Deployer adapter',
   rollback: 'a CodeDeploy Deployer adapter',
-  notify: 'its Lambda composition root (functions/notify/handler.ts)',
 };
 
 /** The subscription of a deployed function (empty when it is not subscribed to anything). */

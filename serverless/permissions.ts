@@ -7,6 +7,8 @@ export type ResourceRef =
   | 'codebuild-projects'
   | 'codebuild-report-groups'
   | 'secrets'
+  | 'secrets-manager'
+  | 'codecommit-repos'
   | 'bus';
 
 export interface Statement {
@@ -31,7 +33,19 @@ const RUN_STORE: Statement[] = [
  * function's own log stream, and sending to its own dead-letter queue (Lambda's on-failure
  * destination uses the function's role).
  */
+/** Secrets: SSM parameters (and Secrets Manager secrets) under the stage's prefix, read through Powertools. */
+const SECRETS: Statement[] = [
+  { actions: ['ssm:GetParameter'], resources: ['secrets'] },
+  { actions: ['secretsmanager:GetSecretValue'], resources: ['secrets-manager'] },
+];
+
 export const PERMISSIONS: Record<DeployedName, Statement[]> = {
+  'receive-github': [...RUN_STORE, ...SECRETS],
+  'receive-gitlab': [...RUN_STORE, ...SECRETS],
+  'receive-codecommit': [
+    ...RUN_STORE,
+    { actions: ['codecommit:GetCommit', 'codecommit:GetDifferences'], resources: ['codecommit-repos'] },
+  ],
   'start-build': [
     ...RUN_STORE,
     { actions: ['codebuild:StartBuild', 'codebuild:StopBuild'], resources: ['codebuild-projects'] },
@@ -44,5 +58,6 @@ export const PERMISSIONS: Record<DeployedName, Statement[]> = {
       resources: ['codebuild-report-groups'],
     },
   ],
+  notify: [...RUN_STORE, ...SECRETS],
   publish: [],
 };

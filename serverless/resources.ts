@@ -38,6 +38,16 @@ export function resolveRefs(ref: ResourceRef, file: PushlineFile, names: StackNa
       return [
         sub(`${ARN}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${names.service}/${names.stage}/*`),
       ];
+    case 'secrets-manager':
+      return [
+        sub(
+          `${ARN}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${names.service}/${names.stage}/*`,
+        ),
+      ];
+    case 'codecommit-repos':
+      return [
+        ...new Set(file.pipelines.flatMap((p) => (p.source.codecommit ? [p.source.codecommit] : []))),
+      ].map((repo) => sub(`${ARN}:codecommit:\${AWS::Region}:\${AWS::AccountId}:${repo}`));
     case 'bus':
       return [{ 'Fn::GetAtt': ['PushlineBus', 'Arn'] }];
   }
@@ -57,7 +67,7 @@ function roleOf(name: DeployedName, file: PushlineFile, names: StackNames): Cfn 
   }));
   for (const s of statements) {
     if (s.Resource.length === 0) {
-      throw new Error(`${name} needs ${s.Action.join(', ')} but pushline.yml names no CodeBuild project`);
+      throw new Error(`${name} needs ${s.Action.join(', ')} but pushline.yml names no resource for it`);
     }
   }
   const platform = [

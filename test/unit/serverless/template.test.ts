@@ -205,6 +205,12 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
+  it('routes POST /webhooks/github and /webhooks/gitlab of the HTTP API to their receivers', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+
+    expect(routes).toEqual(['POST /webhooks/github', 'POST /webhooks/gitlab']);
+  });
+
   describe('bundles', () => {
     const work = mkdtempSync(join(tmpdir(), 'pushline-bundles-'));
     afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -40,6 +40,12 @@ const TRANSACT_ITEM_ACTION: Record<string, string> = {
   ConditionCheck: 'dynamodb:ConditionCheckItem',
 };
 
+/** Libraries that send AWS commands themselves: importing them is calling them. */
+const LIBRARY_ACTIONS: Record<string, string[]> = {
+  '@aws-lambda-powertools/parameters/ssm': ['ssm:GetParameter'],
+  '@aws-lambda-powertools/parameters/secrets': ['secretsmanager:GetSecretValue'],
+};
+
 /** The project's own source files a handler's bundle is made of (node_modules left out). */
 export async function sourceFilesOf(handler: string): Promise<string[]> {
   const result = await build({
@@ -65,6 +71,9 @@ export async function sdkActionsOf(handler: string): Promise<Set<string>> {
   for (const file of await sourceFilesOf(handler)) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     const imported = importedCommands(text);
+    for (const [library, libraryActions] of Object.entries(LIBRARY_ACTIONS)) {
+      if (text.includes(`from '${library}'`)) for (const action of libraryActions) actions.add(action);
+    }
     for (const match of text.matchAll(/new (\w+)Command\(/g)) {
       const name = match[1]!;
       const pkg = imported.get(`${name}Command`);
