@@ -206,7 +206,9 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('routes POST /webhooks/github and /webhooks/gitlab of the HTTP API to their receivers', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    const routes = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
 
     expect(routes).toEqual(['POST /webhooks/github', 'POST /webhooks/gitlab']);
   });
