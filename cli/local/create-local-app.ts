@@ -31,6 +31,8 @@ export interface LocalAppOptions {
   maxBodyBytes?: number;
   /** The bus's waits before retrying a failed handler (default 0.2 s, 1 s, 5 s). */
   retryDelaysMs?: readonly number[];
+  /** No console line per stage change (the demo draws its own). */
+  quiet?: boolean;
   /** Wires the stage handlers onto the app before the outbox starts; default `registerStageHandlers`. */
   registerHandlers?: (app: LocalApp) => void | Promise<void>;
 }
@@ -51,6 +53,7 @@ export interface LocalApp {
   readonly secrets: SecretSource;
   readonly clock: Clock;
   readonly logger: BusLogger;
+  readonly quiet: boolean;
   /** Set once the server listens. */
   url: string;
   port: number;
@@ -61,6 +64,7 @@ export interface LocalApp {
 }
 
 const DRAIN_ON_CLOSE_MS = 10_000;
+const STARTUP_DRAIN_MS = 10_000;
 
 /**
  * The local composition root (`pushline up`): validates the pipeline file, opens the SQLite store
@@ -112,6 +116,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     secrets,
     clock,
     logger,
+    quiet: options.quiet ?? false,
     url: '',
     port: 0,
     onClose: (fn) => {
@@ -140,7 +145,11 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
 
   try {
     await (options.registerHandlers ?? registerStageHandlers)(app);
-    await outbox.start();
+    // Publish the backlog before serving, but a slow handler must not keep webhooks waiting for long:
+    // after the bound the server listens while the outbox goes on (it is safe to run side by side).
+    if (!(await within(outbox.start(), STARTUP_DRAIN_MS))) {
+      logger.warn('still publishing the backlog; serving meanwhile', { waitedMs: STARTUP_DRAIN_MS });
+    }
     const address = await server.listen(options.port ?? 8787, options.host ?? '127.0.0.1');
     app.url = address.url;
     app.port = address.port;
@@ -156,14 +165,18 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
   return app;
 }
 
-/** Waits for `work`, but no longer than `ms` (a hung handler must not keep the process up). */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `work`, but no longer than `ms` (a hung handler must not hold the process); true if it finished. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work.catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
+  const finished = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
     }),
   ]);
   clearTimeout(timer);
+  return finished;
 }
