@@ -30,6 +30,31 @@ async function readSecret(secretFile: string | undefined): Promise<string | unde
   }
 }
 
+/**
+ * Writes `hooks/post-receive` into a bare repository: on every push, git runs
+ * `pushline hook post-receive`, which posts one signed GitHub-format push per ref to `url`.
+ */
+export async function installHook(options: {
+  gitDir: string;
+  repo: string;
+  url: string;
+  dataDir: string;
+}): Promise<string> {
+  const secretFile = path.resolve(options.dataDir, 'webhook-secret');
+  const script = [
+    '#!/bin/sh',
+    '# Installed by `pushline hook install`: announces every pushed ref to Pushline.',
+    `exec ${shellQuote(process.execPath)} ${shellQuote(BIN)} hook post-receive \\`,
+    `  --repo ${shellQuote(options.repo)} --url ${shellQuote(options.url)} \\`,
+    `  --clone-url ${shellQuote(options.gitDir)} --secret-file ${shellQuote(secretFile)}`,
+    '',
+  ].join('\n');
+  const target = path.join(options.gitDir, 'hooks', 'post-receive');
+  await writeFile(target, script);
+  await chmod(target, 0o755);
+  return target;
+}
+
 export function register(program: Command, setExitCode: SetExitCode): void {
   const hook = program.command('hook').description('Start runs on `git push` to a local bare repository.');
 
@@ -62,17 +87,12 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         setExitCode(2);
         return;
       }
-      const script = [
-        '#!/bin/sh',
-        '# Installed by `pushline hook install`: announces every pushed ref to Pushline.',
-        `exec ${shellQuote(process.execPath)} ${shellQuote(BIN)} hook post-receive \\`,
-        `  --repo ${shellQuote(options.repo)} --url ${shellQuote(options.url)} \\`,
-        `  --clone-url ${shellQuote(gitDir)} --secret-file ${shellQuote(path.resolve(options.data, 'webhook-secret'))}`,
-        '',
-      ].join('\n');
-      const target = path.join(gitDir, 'hooks', 'post-receive');
-      await writeFile(target, script);
-      await chmod(target, 0o755);
+      const target = await installHook({
+        gitDir,
+        repo: options.repo,
+        url: options.url,
+        dataDir: options.data,
+      });
       console.log(
         `Installed ${target}: pushes to ${gitDir} start runs on ${options.url} as ${options.repo}.`,
       );

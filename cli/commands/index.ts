@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as demo } from './demo.ts';
 import { register as down } from './down.ts';
 import { register as hook } from './hook.ts';
 import { register as runs } from './runs.ts';
@@ -20,6 +21,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   down,
   runs,
   show,
+  demo,
 ];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
