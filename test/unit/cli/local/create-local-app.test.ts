@@ -34,6 +34,8 @@ describe('createLocalApp', () => {
       port: 0,
       env: { GITHUB_WEBHOOK_SECRET: 'app-secret' },
       logger: silentBusLogger,
+      // Unit tests wire their own handlers (or none); the real stages run in test/integration.
+      registerHandlers: () => {},
       ...options,
     });
 
@@ -70,7 +72,7 @@ describe('createLocalApp', () => {
   });
 
   it('publishes at start-up what an earlier process committed but never dispatched', async () => {
-    app = await open({ registerHandlers: () => {} });
+    app = await open();
     await deliver(app.url, 'd-1');
     await app.outbox.stop(); // nothing more is published…
     await deliver(app.url, 'd-2'); // …so this run's Run Started stays in the backlog
@@ -110,7 +112,7 @@ describe('createLocalApp', () => {
   });
 
   it('rejects with EADDRINUSE when the port is taken', async () => {
-    const first = await open({ registerHandlers: () => {} });
+    const first = await open();
     app = first;
 
     await expect(open({ port: first.port, dataDir: join(dir, 'other') })).rejects.toThrow(/EADDRINUSE/);
