@@ -4,6 +4,7 @@ import { makeReceiveGithub } from '../../functions/receive-github/receive-github
 import { makeReceiveGitlab } from '../../functions/receive-gitlab/receive-gitlab.ts';
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { apiRoutes } from '../../shared/local/api-routes.ts';
+import { dashboardRoutes } from '../../shared/local/dashboard-routes.ts';
 import { EnvSecretSource } from '../../shared/local/env-secret-source.ts';
 import { LocalHttpServer } from '../../shared/local/http-server.ts';
 import { type BusLogger, LocalBus } from '../../shared/local/local-bus.ts';
@@ -90,7 +91,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
   });
   const outbox = new Outbox({ source: store, bus, logger });
   const server = new LocalHttpServer({
-    routes: apiRoutes({ store, dataDir, clock }),
+    routes: [...apiRoutes({ store, dataDir, clock }), ...dashboardRoutes()],
     logger,
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Route, RouteResult } from './http-server.ts';
+
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+};
+
+async function asset(name: string): Promise<RouteResult> {
+  const contentType = ASSETS[name];
+  if (!contentType) return { statusCode: 404, json: { error: `no dashboard file ${name}` } };
+  const text = await readFile(fileURLToPath(new URL(`./dashboard/${name}`, import.meta.url)), 'utf8');
+  return { statusCode: 200, text, contentType, headers: { 'cache-control': 'no-cache' } };
+}
+
+/**
+ * The dashboard: a static page over the JSON API, served at `/` (the runs) and `/runs/:id` (one
+ * run), with its script and style under `/dashboard/`. Only the files listed here are served.
+ */
+export function dashboardRoutes(): Route[] {
+  return [
+    { method: 'GET', path: '/', handle: () => asset('index.html') },
+    { method: 'GET', path: '/runs/:id', handle: () => asset('index.html') },
+    { method: 'GET', path: '/dashboard/:file', handle: ({ params }) => asset(params.file ?? '') },
+  ];
+}

@@ -1,0 +1,212 @@
+// Pushline's dashboard: a dependency-free page over the JSON API (GET /api/runs, GET /api/runs/:id).
+// It polls every two seconds; what it shows is always the store's current state.
+
+const STAGES = ['source', 'build', 'staging', 'canary', 'production'];
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') node.className = value;
+    else if (key.startsWith('data-')) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children.flat())
+    if (child != null) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+
+function seconds(from) {
+  if (!from) return undefined;
+  return Math.max(0, Math.round((Date.now() - Date.parse(from)) / 1000));
+}
+
+function duration(s) {
+  if (s === undefined) return '';
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+function ago(iso) {
+  const s = seconds(iso);
+  return s === undefined ? '' : `${duration(s)} ago`;
+}
+
+function refName(source) {
+  return source.branch ?? source.tag ?? source.ref;
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${(await response.text()).slice(0, 200)}`);
+  return response.json();
+}
+
+/** The API lists a run's stages in order: `[{ name, status, durationSeconds, reason }]`. */
+function stageOf(run, name) {
+  return run.stages.find((stage) => stage.name === name) ?? { name, status: 'pending' };
+}
+
+function stagePills(run) {
+  return el(
+    'ol',
+    { class: 'stages' },
+    STAGES.map((stage) => {
+      const state = stageOf(run, stage);
+      return el('li', {
+        class: `stage ${state.status}`,
+        title: `${stage}: ${state.status}`,
+        'data-stage': stage,
+      });
+    }),
+  );
+}
+
+async function renderRuns() {
+  const pipeline = $('#pipeline-filter').value;
+  const { runs } = await getJson(
+    `/api/runs?limit=50${pipeline ? `&pipeline=${encodeURIComponent(pipeline)}` : ''}`,
+  );
+  const body = $('#runs tbody');
+  body.replaceChildren(
+    ...runs.map((run) =>
+      el(
+        'tr',
+        { class: 'run-row', 'data-run-id': run.id, onclick: () => navigate(`/runs/${run.id}`) },
+        el('td', { class: 'mono' }, el('a', { href: `/runs/${run.id}` }, run.id.slice(-8))),
+        el('td', {}, run.pipeline),
+        el('td', {}, refName(run.source)),
+        el('td', { class: 'mono', title: run.source.message }, run.source.commit.slice(0, 7)),
+        el('td', {}, stagePills(run)),
+        el('td', { class: `status ${run.status}` }, run.status.replace('_', ' ')),
+        el('td', {}, ago(run.createdAt)),
+        el('td', {}, duration(run.durationSeconds)),
+      ),
+    ),
+  );
+  $('#empty').hidden = runs.length > 0;
+  const select = $('#pipeline-filter');
+  for (const name of new Set(runs.map((run) => run.pipeline))) {
+    if (![...select.options].some((option) => option.value === name))
+      select.append(el('option', { value: name }, name));
+  }
+}
+
+function describe(entry) {
+  const data = entry.data ?? {};
+  if (entry.disposition === 'ignored') return `ignored: ${entry.reason}`;
+  const parts = [];
+  if (data.tests) parts.push(`${data.tests.passed}/${data.tests.total} tests passed`);
+  if (data.failingTests?.length) parts.push(`failing: ${data.failingTests.join(', ')}`);
+  if (data.reason) parts.push(data.reason);
+  if (data.verdict) parts.push(`${data.verdict.result}: ${data.verdict.reason}`);
+  if (data.outcome) parts.push(`outcome: ${data.outcome}`);
+  if (data.trafficPercent !== undefined) parts.push(`${data.trafficPercent}% of traffic`);
+  if (data.url) parts.push(data.url);
+  return parts.join(' · ');
+}
+
+async function renderRun(id) {
+  const run = await getJson(`/api/runs/${encodeURIComponent(id)}`);
+  const { events = [], notes = [] } = run;
+  $('#run-title').replaceChildren(
+    `${run.pipeline} `,
+    el('span', { class: 'mono' }, run.id),
+    ' ',
+    el('span', { class: `status ${run.status}` }, run.status.replace('_', ' ')),
+  );
+  const source = run.source;
+  $('#run-source').replaceChildren(
+    el('span', { class: 'mono' }, source.commit.slice(0, 7)),
+    ` on ${refName(source)} by ${source.author}: `,
+    el('q', {}, source.message.split('\n')[0]),
+    run.reason ? el('div', {}, `Reason: ${run.reason}`) : null,
+  );
+  $('#run-stages').replaceChildren(
+    ...STAGES.map((stage) => {
+      const state = stageOf(run, stage);
+      return el(
+        'li',
+        { class: state.status, 'data-stage': stage },
+        el('div', { class: 'name' }, stage),
+        el('div', { class: 'meta' }, state.status.replace('_', ' ')),
+        el('div', { class: 'meta' }, duration(state.durationSeconds)),
+        state.reason ? el('div', { class: 'meta' }, state.reason) : null,
+      );
+    }),
+  );
+  const facts = [];
+  if (run.build?.tests)
+    facts.push([
+      'Tests',
+      `${run.build.tests.passed} passed, ${run.build.tests.failed} failed, ${run.build.tests.skipped} skipped`,
+    ]);
+  if (run.build?.failingTests?.length) facts.push(['Failing tests', run.build.failingTests.join(', ')]);
+  if (run.build?.buildId)
+    facts.push([
+      'Build log',
+      el('a', { href: `/api/runs/${run.id}/logs/build`, class: 'build-log' }, run.build.buildId),
+    ]);
+  if (run.staging?.url) facts.push(['Staging', el('a', { href: run.staging.url }, run.staging.url)]);
+  if (run.canary?.verdict)
+    facts.push(['Canary', `${run.canary.verdict.result}: ${run.canary.verdict.reason}`]);
+  $('#run-facts').replaceChildren(
+    facts.length
+      ? el(
+          'dl',
+          {},
+          facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+        )
+      : '',
+  );
+  $('#events tbody').replaceChildren(
+    ...events.map((entry) =>
+      el(
+        'tr',
+        { class: entry.disposition },
+        el('td', {}, entry.seq),
+        el('td', {}, new Date(entry.at).toLocaleTimeString()),
+        el('td', {}, entry.detailType),
+        el('td', {}, entry.stage),
+        el('td', {}, describe(entry)),
+      ),
+    ),
+  );
+  $('#run-notes').replaceChildren(
+    ...notes.map((note) => el('div', { class: 'note' }, `${note.kind}: ${note.message}`)),
+  );
+}
+
+function navigate(path) {
+  history.pushState({}, '', path);
+  refresh();
+}
+
+async function refresh() {
+  const match = /^\/runs\/([^/]+)$/.exec(location.pathname);
+  $('#runs-view').hidden = Boolean(match);
+  $('#run-view').hidden = !match;
+  try {
+    if (match) await renderRun(decodeURIComponent(match[1]));
+    else await renderRuns();
+    $('#error').hidden = true;
+    $('#live').classList.remove('stale');
+  } catch (error) {
+    $('#error').textContent = `Could not load: ${error.message}`;
+    $('#error').hidden = false;
+    $('#live').classList.add('stale');
+  }
+}
+
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="/runs/"], a#back, a.brand');
+  if (link && !event.metaKey && !event.ctrlKey) {
+    event.preventDefault();
+    navigate(link.getAttribute('href'));
+  }
+});
+window.addEventListener('popstate', refresh);
+$('#pipeline-filter').addEventListener('change', refresh);
+refresh();
+setInterval(refresh, 2000);
