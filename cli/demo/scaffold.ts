@@ -137,6 +137,7 @@ export const CHANGES = {
             "export function greet(name = 'world', lang = 'en') {",
             "export function greet(name, lang = 'en') {",
           )
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the sample's source code, not a template
           .replace('return `${greeting}, ${name}!`;', 'return `${greeting}, ${name.trim()}!`;')
           .replace("VERSION = '1.0.0'", "VERSION = '1.1.0'"),
       'test/app.test.js': (text: string) =>
