@@ -114,7 +114,8 @@ async function demo(options: DemoOptions): Promise<number> {
       const sent = await traffic?.stop();
       const problem = scenario.expect(run);
       const served = sent ? `; ${sent.sent} requests sent to production` : '';
-      console.log(`  → ${run.status.replace('_', ' ')}${run.reason ? `: ${run.reason}` : ''}${served}\n`);
+      const reason = run.reason && run.reason.length > 160 ? `${run.reason.slice(0, 157)}…` : run.reason;
+      console.log(`  → ${run.status.replace('_', ' ')}${reason ? `: ${reason}` : ''}${served}\n`);
       if (problem) failures.push(`${scenario.title.slice(0, 3)} ${problem}`);
     }
 

@@ -25,7 +25,9 @@ function stageDetail(run: Run, stage: Stage): string {
     return `${run.source.branch ?? run.source.tag} ${run.source.commit.slice(0, 7)} "${run.source.message.split('\n')[0]}"`;
   if (stage === 'build' && run.build?.tests) {
     const t = run.build.tests;
-    const failing = run.build.failingTests?.length ? ` — failing: ${run.build.failingTests.join('; ')}` : '';
+    // A failing test reads `name — first line of its message`; the name is what a person looks for.
+    const names = run.build.failingTests?.map((test) => test.split(' — ')[0]) ?? [];
+    const failing = names.length ? ` — failing: ${names.join('; ')}` : '';
     return `${t.passed}/${t.total} tests passed${failing}`;
   }
   if (stage === 'build' && state.status === 'failed') return state.reason ?? '';
