@@ -2,6 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -166,5 +167,55 @@ describe('DynamoRunStore (command inputs)', () => {
         },
       },
     ]);
+  });
+
+  it('links a build to its run with a Put and finds it with a consistent Get', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { pk: 'REF#build#web:7', sk: 'REF', kind: 'ref', runId: '01RUN' } });
+
+    await store.link({ kind: 'build', id: 'web:7' }, '01RUN');
+    const runId = await store.findByRef({ kind: 'build', id: 'web:7' });
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: 'pushline-dev',
+      Item: { pk: 'REF#build#web:7', sk: 'REF', kind: 'ref', runId: '01RUN' },
+    });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: 'pushline-dev',
+      Key: { pk: 'REF#build#web:7', sk: 'REF' },
+      ConsistentRead: true,
+    });
+    expect(runId).toBe('01RUN');
+  });
+
+  it('reads a log with a paginated, consistent Query of the run partition', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ pk: 'RUN#01RUN', sk: 'LOG#00000001', kind: 'log', runId: '01RUN', seq: 1 }],
+        LastEvaluatedKey: { pk: 'RUN#01RUN', sk: 'LOG#00000001' },
+      })
+      .resolvesOnce({
+        Items: [{ pk: 'RUN#01RUN', sk: 'LOG#00000002', kind: 'log', runId: '01RUN', seq: 2 }],
+      });
+
+    const log = await store.log('01RUN');
+
+    expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: 'pushline-dev',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'RUN#01RUN', ':prefix': 'LOG#' },
+        ConsistentRead: true,
+      },
+      {
+        TableName: 'pushline-dev',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'RUN#01RUN', ':prefix': 'LOG#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: { pk: 'RUN#01RUN', sk: 'LOG#00000001' },
+      },
+    ]);
+    expect(log).toEqual([{ seq: 1 }, { seq: 2 }]);
   });
 });
