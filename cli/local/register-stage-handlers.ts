@@ -15,8 +15,10 @@ import { makeStartCanary } from '../../functions/start-canary/start-canary.ts';
 import { SCHEDULES } from '../../functions/subscriptions.ts';
 import { makeWatchdog } from '../../functions/watchdog/watchdog.ts';
 import { pickBaseEnv } from '../../shared/local/buildspec/build-env.ts';
+import { readRecord } from '../../shared/local/buildspec/build-record.ts';
 import { LocalBuilder } from '../../shared/local/local-builder.ts';
 import { LocalDeployer } from '../../shared/local/local-deployer.ts';
+import { recoverRuns } from '../../shared/local/recover-runs.ts';
 import { runEvery, TimerScheduler } from '../../shared/local/timer-scheduler.ts';
 import { buildNotifiers } from '../../shared/notify/build-notifiers.ts';
 import type { LocalApp } from './create-local-app.ts';
@@ -50,10 +52,25 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
   });
   const metrics = deployer.metricsSource();
 
-  // What a killed server left behind: builds are reported as failed with the reason, app
-  // processes are stopped (their runs end by the canary's no-data policy or the watchdog).
-  for (const reaped of await LocalBuilder.reapOrphans(app.dataDir, clock)) await finishBuild(reaped.outcome);
-  await deployer.reapOrphans();
+  // Stop everything this server starts, recovery included, when it closes (last registered, first
+  // run: the timers below stop first, then builds, then every app process and proxy).
+  app.onClose(() => deployer.stopAll());
+  app.onClose(() => builder.stopAll('pushline is shutting down'));
+
+  // What a killed server left behind: its builds and app processes are found and stopped first
+  // (by their build.json and pid files), so that ports are free and nothing runs unowned.
+  const reapedBuilds = await LocalBuilder.reapOrphans(app.dataDir, clock);
+  const reapedApps = await deployer.reapOrphans();
+  if (reapedBuilds.length + reapedApps.length > 0) {
+    logger.warn('stopped what a previous server left running', {
+      builds: reapedBuilds.map((b) => ({
+        buildId: b.record.buildId,
+        runId: b.record.runId,
+        killed: b.killed,
+      })),
+      apps: reapedApps,
+    });
+  }
 
   const checkDeps = { store, pipelines, clock, metrics, logger };
   let checkCanary: ReturnType<typeof makeCheckCanary> | undefined;
@@ -104,15 +121,31 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
     }
   });
 
+  // Then the runs it left running go on, or end with the reason (docs/crash-safety.md) — before the
+  // outbox publishes its backlog, so that production serves its last release before any canary.
+  await recoverRuns({
+    store,
+    pipelines,
+    allPipelines: () => app.config().pipelines,
+    clock,
+    deployer,
+    findBuild: async (runId, attempt) => {
+      const found = await builder.findBuild(runId, attempt);
+      if (!found) return undefined;
+      const phase = (await readRecord(found.dir))?.phase;
+      return { buildId: found.buildId, ...(phase ? { phase } : {}) };
+    },
+    finishBuild,
+    finishDeployment,
+    logger,
+  });
+
   const resumed = await makeResumeCanaries(deps)();
   if (resumed) logger.info('canary checks resumed', { runs: resumed });
   const stopWatchdog = runEvery(SCHEDULES.watchdog.everySeconds * 1000, makeWatchdog(deps), (error) =>
     logger.error('the watchdog failed', { error: String(error) }),
   );
 
-  // Last registered, first run: stop the timers, then every build and app process.
-  app.onClose(() => deployer.stopAll());
-  app.onClose(() => builder.stopAll('pushline is shutting down'));
   app.onClose(() => {
     stopWatchdog();
     scheduler.close();

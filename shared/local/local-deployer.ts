@@ -167,6 +167,80 @@ export class LocalDeployer implements Deployer {
     await d.ending;
   }
 
+  /**
+   * After a restart: starts a release that was live in production when the previous server
+   * stopped (its app processes died or were reaped with it) and puts it behind the pipeline's
+   * proxy as the stable release — no canary phase, nothing reported through `onFinished`.
+   * Resolves with its id (the one `startCanary` gave it) once it serves; a later canary is judged
+   * against it and a later promotion stops it. Call it before any other production work of the
+   * pipeline. Throws `ValidationError` (no local target, no artifacts, the pipeline already has
+   * another stable release), `TransientError` (the proxy port is taken) or `ProcessStartError`;
+   * then nothing of it is left running. Idempotent for the same release.
+   */
+  async restoreStable(request: DeployRequest): Promise<{ deploymentId: string; url: string }> {
+    this.refuseWhenStopping();
+    const production = { ...request, environment: 'production' as const };
+    const id = deploymentIdOf(production);
+    const existing = this.deployments.get(id);
+    if (existing) {
+      await existing.ready;
+      if (existing.state !== 'live')
+        throw new ValidationError(`release ${id} is ${existing.state}, not live`);
+      return { deploymentId: id, url: existing.url! };
+    }
+    const target = request.pipeline.production.local;
+    if (!target)
+      throw new ValidationError(`pipeline ${request.pipeline.name} has no production.local target`);
+    const current = this.production.get(request.pipeline.name)?.stable;
+    if (current) throw new ValidationError(`pipeline ${request.pipeline.name} already serves ${current}`);
+    const problem = await artifactsProblem(request);
+    if (problem) throw new ValidationError(problem);
+
+    const d = this.register(production, id);
+    let port: number | undefined;
+    const work = (async () => {
+      port = await this.freshPort();
+      await this.startApp(d, production, target, port);
+      // The proxy listens once the release is healthy: until then a request is refused (as while
+      // no server runs) rather than answered 503.
+      const prod = await this.proxyOn(d.pipeline, target.port);
+      if (!prod) {
+        throw new TransientError(
+          `port ${target.port} is in use, so the production proxy cannot listen on it`,
+        );
+      }
+      prod.stable = id;
+      prod.proxy.setStable({ release: id, port });
+      d.state = 'live';
+      d.url = prod.proxy.url;
+      this.logger.info('production release restored', { deploymentId: id, port });
+    })();
+    // stopAll waits for a restore in progress like for any other deployment work.
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tasks.add(settled);
+    void settled.finally(() => this.tasks.delete(settled));
+    d.ready = settled;
+    try {
+      await work;
+      return { deploymentId: id, url: d.url! };
+    } catch (error) {
+      d.state = 'failed';
+      await this.processes.stop(id);
+      // A proxy with nothing behind it only answers 503: close it, so a later start begins afresh.
+      const prod = this.production.get(d.pipeline);
+      if (prod && !prod.stable && !prod.canary) {
+        this.production.delete(d.pipeline);
+        await prod.proxy.close();
+      }
+      throw error;
+    } finally {
+      this.reserved.delete(port ?? -1);
+    }
+  }
+
   /** The production proxy of a pipeline, once a production release was started. */
   proxyFor(pipelineName: string): CanaryProxy | undefined {
     return this.production.get(pipelineName)?.proxy;

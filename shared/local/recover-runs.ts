@@ -1,0 +1,285 @@
+import { allRunningRuns, type HandlerLogger, silentLogger } from '../../functions/handler-deps.ts';
+import type { PipelineConfig } from '../domain/pipeline-config.ts';
+import { type Run, StageStatus } from '../domain/run.ts';
+import type { BuildOutcome } from '../ports/builder.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { DeploymentOutcome, DeployRequest, Environment } from '../ports/deployer.ts';
+import type { RunStore } from '../ports/run-store.ts';
+
+/**
+ * What start-up does with a run that the previous server left running (see docs/crash-safety.md).
+ * Only what the dead server was *doing* for the run needs a decision — a build, an app starting,
+ * a canary under judgement, a promotion or rollback half-way; a run waiting for an event that is
+ * still in the outbox is left to the outbox (`leave`).
+ */
+export type RecoveryStep =
+  | { kind: 'leave' }
+  | { kind: 'end-build'; reason: string }
+  | { kind: 'redeploy-staging' }
+  | { kind: 'resume-canary' }
+  | { kind: 'end-deployment'; environment: Environment; rolledBack: boolean; reason: string }
+  | { kind: 'complete-rollback'; reason: string }
+  | { kind: 'complete-promotion' };
+
+export const RESTART_REASONS = {
+  build:
+    'pushline restarted during the build and the build was stopped with it; push again to build this commit',
+  bakeOver:
+    'pushline restarted during the canary after its bake time had passed; the metrics it had gathered were lost with the old process, so the canary was rolled back',
+} as const;
+
+/**
+ * The recovery step of one running `run` at `now` (pure). Builds end (a buildspec is not safe to
+ * run twice: its commands may publish); staging is deployed again (starting an app from its
+ * artifacts is); a canary is started again when a whole check interval of its bake is left, else
+ * rolled back; a rollback or promotion the canary's verdict had decided is completed.
+ * `buildClaimed`: the dead server had started a build for the run's attempt.
+ */
+export function planRecovery(
+  run: Run,
+  pipeline: PipelineConfig | undefined,
+  now: Date,
+  buildClaimed: boolean,
+): RecoveryStep {
+  const { build, staging, canary, production } = run.stages;
+  if (build.status === StageStatus.Running || (build.status === StageStatus.Pending && buildClaimed)) {
+    return { kind: 'end-build', reason: RESTART_REASONS.build };
+  }
+  const gone = (stage: string) =>
+    `pushline restarted during the ${stage} and pipeline "${run.pipeline}" has no local target for it any more`;
+  if (staging.status === StageStatus.Running) {
+    return pipeline?.staging.local
+      ? { kind: 'redeploy-staging' }
+      : {
+          kind: 'end-deployment',
+          environment: 'staging',
+          rolledBack: false,
+          reason: gone('staging deployment'),
+        };
+  }
+  if (canary.status === StageStatus.Running && run.canary) {
+    if (!pipeline?.production.local) {
+      return { kind: 'end-deployment', environment: 'production', rolledBack: false, reason: gone('canary') };
+    }
+    const startedAt = Date.parse(canary.startedAt ?? run.updatedAt);
+    const bakeLeftMs = startedAt + run.canary.bakeSeconds * 1000 - now.getTime();
+    return bakeLeftMs >= run.canary.intervalSeconds * 1000
+      ? { kind: 'resume-canary' }
+      : {
+          kind: 'end-deployment',
+          environment: 'production',
+          rolledBack: true,
+          reason: RESTART_REASONS.bakeOver,
+        };
+  }
+  if (canary.status === StageStatus.Failed && production.status === StageStatus.Pending) {
+    return {
+      kind: 'complete-rollback',
+      reason: run.canary?.verdict?.reason ?? 'the canary was judged unhealthy',
+    };
+  }
+  if (production.status === StageStatus.Running) return { kind: 'complete-promotion' };
+  return { kind: 'leave' };
+}
+
+/** The deployer calls recovery makes; `LocalDeployer` has them. */
+export interface RecoveringDeployer {
+  deploy(request: DeployRequest): Promise<{ deploymentId: string; url?: string }>;
+  startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }>;
+  restoreStable(request: DeployRequest): Promise<{ deploymentId: string; url: string }>;
+}
+
+export interface RecoverRunsDeps {
+  store: RunStore;
+  pipelines: (name: string) => PipelineConfig | undefined;
+  /** The pipelines of the file in force: each one's production release is started again. */
+  allPipelines: () => readonly PipelineConfig[];
+  clock: Clock;
+  deployer: RecoveringDeployer;
+  /** The build the previous server started for a run's attempt, and the phase it was in. */
+  findBuild: (runId: string, attempt: number) => Promise<{ buildId: string; phase?: string } | undefined>;
+  /** finish-build and finish-deployment: recovery ends stages through them, as the adapters would. */
+  finishBuild: (outcome: BuildOutcome) => Promise<void>;
+  finishDeployment: (outcome: DeploymentOutcome) => Promise<void>;
+  logger?: HandlerLogger;
+}
+
+export interface RecoveryReport {
+  /** Per pipeline, the release that serves production again. */
+  restored: { pipeline: string; runId: string; deploymentId: string }[];
+  runs: { runId: string; step: RecoveryStep['kind']; reason?: string }[];
+}
+
+const NO_ARTIFACTS = { files: [], exportedVariables: {} };
+const RECENT_RELEASES = 20;
+
+/**
+ * Start-up recovery of local mode, after the orphans of the dead server were reaped and before
+ * the outbox publishes its backlog. First every pipeline's production serves again: the release
+ * being promoted when the server died, else the last one promoted. Then each running run gets its
+ * `planRecovery` step. Whatever it ends, it ends through finish-build / finish-deployment, so the
+ * events are the ones the adapters would have caused, appended once (`recordEvents` re-decides on
+ * the fresh run). A step that fails is logged and noted on the run; the watchdog stays the backstop.
+ */
+export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport> {
+  const { store, clock } = deps;
+  const log = deps.logger ?? silentLogger;
+  const running = await allRunningRuns(store);
+  const report: RecoveryReport = { restored: [], runs: [] };
+  const served = new Map<string, { runId?: string; error?: string }>();
+
+  for (const pipeline of deps.allPipelines()) {
+    if (!pipeline.production.local) continue;
+    const promoting = running.find(
+      (r) => r.pipeline === pipeline.name && r.stages.production.status === StageStatus.Running,
+    );
+    const candidates = [...(promoting ? [promoting] : []), ...(await lastReleases(store, pipeline.name))];
+    const errors: string[] = [];
+    for (const run of candidates.slice(0, 3)) {
+      try {
+        const { deploymentId } = await deps.deployer.restoreStable(requestOf(run, pipeline, 'production'));
+        served.set(pipeline.name, { runId: run.id });
+        report.restored.push({ pipeline: pipeline.name, runId: run.id, deploymentId });
+        log.info('production serves again', { pipeline: pipeline.name, runId: run.id, deploymentId });
+        break;
+      } catch (error) {
+        errors.push(`${run.id}: ${message(error)}`);
+        log.error('cannot start a production release again', {
+          pipeline: pipeline.name,
+          runId: run.id,
+          error: message(error),
+        });
+      }
+    }
+    if (candidates.length > 0 && !served.has(pipeline.name))
+      served.set(pipeline.name, { error: errors.join('; ') });
+  }
+
+  for (const run of running) {
+    const pipeline = deps.pipelines(run.pipeline);
+    const claimed =
+      run.stages.build.status === StageStatus.Pending ? await deps.findBuild(run.id, run.attempt) : undefined;
+    const step = planRecovery(run, pipeline, clock.now(), claimed !== undefined);
+    if (step.kind === 'leave') continue;
+    try {
+      const reason = await act(run, pipeline!, step, claimed);
+      report.runs.push({ runId: run.id, step: step.kind, ...(reason ? { reason } : {}) });
+      log.warn('run recovered after a restart', { runId: run.id, step: step.kind, reason });
+    } catch (error) {
+      log.error('cannot recover a run; the watchdog will end it', {
+        runId: run.id,
+        step: step.kind,
+        error: message(error),
+      });
+      await note(run, `pushline restarted and could not recover this run (${step.kind}): ${message(error)}`);
+    }
+  }
+  return report;
+
+  async function act(
+    run: Run,
+    pipeline: PipelineConfig,
+    step: Exclude<RecoveryStep, { kind: 'leave' }>,
+    claimed: { buildId: string; phase?: string } | undefined,
+  ): Promise<string | undefined> {
+    const outcome = { runId: run.id, deploymentId: run.canary?.deploymentId ?? '' };
+    switch (step.kind) {
+      case 'end-build': {
+        const phase = claimed?.phase ?? (await deps.findBuild(run.id, run.attempt))?.phase;
+        await deps.finishBuild({
+          buildId: run.build?.buildId ?? claimed!.buildId,
+          runId: run.id,
+          status: 'FAULT',
+          ...(phase ? { phase } : {}),
+          reason: step.reason,
+          failingTests: [],
+          artifacts: NO_ARTIFACTS,
+        });
+        return step.reason;
+      }
+      case 'redeploy-staging':
+        await deps.deployer.deploy(requestOf(run, pipeline, 'staging'));
+        await note(
+          run,
+          'pushline restarted during the staging deployment: the release is being started again',
+        );
+        return undefined;
+      case 'resume-canary': {
+        const stable = served.get(pipeline.name);
+        if (stable?.error !== undefined) {
+          const reason = `pushline restarted during the canary and the release production served before it could not be started again (${stable.error}); the canary was stopped`;
+          await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
+          return reason;
+        }
+        const { trafficPercent } = run.canary!;
+        await deps.deployer.startCanary({ ...requestOf(run, pipeline, 'production'), trafficPercent });
+        const endsAt = new Date(Date.parse(run.stages.canary.startedAt!) + run.canary!.bakeSeconds * 1000);
+        await note(
+          run,
+          `pushline restarted during the canary: its release was started again with ${trafficPercent}% of production traffic; it is judged on the metrics gathered since the restart (the earlier ones were lost) until its bake ends at ${endsAt.toISOString()}`,
+        );
+        return undefined;
+      }
+      case 'end-deployment': {
+        const deploymentId =
+          step.environment === 'staging' ? (run.staging?.deploymentId ?? '') : outcome.deploymentId;
+        await deps.finishDeployment({
+          runId: run.id,
+          deploymentId,
+          environment: step.environment,
+          status: step.rolledBack ? 'STOPPED' : 'FAILED',
+          rolledBack: step.rolledBack,
+          reason: step.reason,
+        });
+        return step.reason;
+      }
+      case 'complete-rollback':
+        await deps.finishDeployment({
+          ...outcome,
+          environment: 'production',
+          status: 'STOPPED',
+          rolledBack: true,
+          reason: step.reason,
+        });
+        return step.reason;
+      case 'complete-promotion': {
+        const stable = served.get(pipeline.name);
+        if (stable?.runId === run.id) {
+          await deps.finishDeployment({ ...outcome, environment: 'production', status: 'SUCCEEDED' });
+          return undefined;
+        }
+        const reason = `pushline restarted while promoting the canary and its release could not be started again (${stable?.error ?? 'unknown'})`;
+        await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
+        return reason;
+      }
+    }
+  }
+
+  async function note(run: Run, text: string): Promise<void> {
+    await store.addNote(run.id, { at: clock.now().toISOString(), kind: 'recovery', message: text });
+  }
+}
+
+/** The pipeline's releases that were promoted, the last promoted first (from the newest runs). */
+async function lastReleases(store: RunStore, pipeline: string): Promise<Run[]> {
+  const { runs } = await store.list({ pipeline, status: ['succeeded'], limit: RECENT_RELEASES });
+  const promotedAt = (run: Run) => run.stages.production.finishedAt ?? run.finishedAt ?? '';
+  return runs
+    .filter((run) => run.stages.production.status === StageStatus.Succeeded && run.build?.artifacts?.location)
+    .sort((a, b) => promotedAt(b).localeCompare(promotedAt(a)));
+}
+
+function requestOf(run: Run, pipeline: PipelineConfig, environment: Environment): DeployRequest {
+  return {
+    runId: run.id,
+    attempt: run.attempt,
+    pipeline,
+    environment,
+    commit: run.source.commit,
+    artifacts: run.build?.artifacts ?? NO_ARTIFACTS,
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
