@@ -63,6 +63,11 @@ export async function packagedStack(): Promise<PackagedStack> {
       rmSync(tmp, { recursive: true, force: true });
       await osls(['package', '--stage', 'dev', '--package', tmp]);
       renameSync(tmp, dir);
+      // Packages of earlier inputs are of no use any more: keep the cache to the current one.
+      for (const entry of readdirSync(CACHE)) {
+        if (entry !== key && !entry.endsWith('.lock'))
+          rmSync(join(CACHE, entry), { recursive: true, force: true });
+      }
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
