@@ -276,16 +276,18 @@ describe('CodeDeployDeployer', () => {
     codedeploy
       .on(ListDeploymentsCommand)
       .resolvesOnce({ deployments: [] })
-      .resolvesOnce({ deployments: ['d-TWIN00000'] })
+      .resolvesOnce(fixture('codedeploy-list-deployments'))
       .resolves({ deployments: [] });
     codedeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
-        { deploymentId: 'd-TWIN00000', description: `[pushline run=${RUN} attempt=1 env=staging]` },
+        deploymentInfo('codedeploy-get-deployment-lambda-succeeded'),
+        { deploymentId: 'd-8J5N2K4QW', description: `[pushline run=${RUN} attempt=1 env=staging]` },
+        { deploymentId: 'd-R7T3Y6U9P', description: 'hotfix by hand' },
       ],
     });
     const staging = request(ecs, 'staging', { exportedVariables: { TASK_DEFINITION_ARN: TASK_DEF } });
 
-    await expect(deployer.deploy(staging)).resolves.toEqual({ deploymentId: 'd-TWIN00000' });
+    await expect(deployer.deploy(staging)).resolves.toEqual({ deploymentId: 'd-8J5N2K4QW' });
     await expect(deployer.deploy(staging)).rejects.toBeInstanceOf(TransientError);
   });
 
