@@ -60,16 +60,15 @@ export function isAsync(name: DeployedName): boolean {
 
 function roleOf(name: DeployedName, file: PushlineFile, names: StackNames): Cfn {
   const stem = logicalStem(name);
-  const statements = PERMISSIONS[name].map((s) => ({
-    Effect: 'Allow',
-    Action: [...s.actions],
-    Resource: s.resources.flatMap((r) => resolveRefs(r, file, names)),
-  }));
-  for (const s of statements) {
-    if (s.Resource.length === 0) {
-      throw new Error(`${name} needs ${s.Action.join(', ')} but pushline.yml names no resource for it`);
-    }
-  }
+  // A statement whose resources the pipeline file does not name (no CodeCommit repository in a
+  // GitHub-only file) is left out: IAM refuses an empty Resource, and nothing needs the grant.
+  const statements = PERMISSIONS[name]
+    .map((s) => ({
+      Effect: 'Allow',
+      Action: [...s.actions],
+      Resource: s.resources.flatMap((r) => resolveRefs(r, file, names)),
+    }))
+    .filter((s) => s.Resource.length > 0);
   const platform = [
     {
       Effect: 'Allow',

@@ -18,6 +18,15 @@ export function stack({
   pipelineFileText: string;
 }) {
   const file = loadPipelineFile(pipelineFileText);
+  // On AWS every pipeline builds on CodeBuild: say so now, not when the first push arrives.
+  const unbuilt = file.pipelines.flatMap((p, i) =>
+    p.build.codebuild ? [] : [`pipelines[${i}] (${p.name})`],
+  );
+  if (unbuilt.length > 0) {
+    throw new Error(
+      `pushline.yml: ${unbuilt.join(', ')}: build.codebuild.project is required to deploy to AWS (the CodeBuild project that builds the commit)`,
+    );
+  }
   const names = { service, stage };
   const functions = Object.fromEntries(
     DEPLOYED_NAMES.map((name) => {
