@@ -1,0 +1,35 @@
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import { CodeBuildBuilder } from '../../shared/aws/codebuild-builder.ts';
+import { CodeDeployControl, controlOnlyDeployer } from '../../shared/aws/codedeploy-control.ts';
+import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
+import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
+import { pipelineFileFromEnv, pipelineLookup, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
+import { makeWatchdog } from './watchdog.ts';
+
+// Cold start: read the configuration once (failing fast), build the clients once.
+const env = readLambdaEnv();
+const logger = new JsonLogger({ function: 'watchdog', stage: env.PUSHLINE_STAGE });
+const watchdog = makeWatchdog({
+  store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
+  pipelines: pipelineLookup(pipelineFileFromEnv(env)),
+  clock: systemClock,
+  builder: new CodeBuildBuilder({ client: new CodeBuildClient({}) }),
+  // The watchdog only stops what overran: StopBuild, and StopDeployment with rollback.
+  deployer: controlOnlyDeployer(new CodeDeployControl({ client: new CodeDeployClient({}) })),
+  logger,
+});
+
+/**
+ * watchdog on AWS: run every minute by a rate schedule (`SCHEDULES.watchdog`); ends every stage
+ * past its timeout with `Stage Timed Out`, after stopping its build or rolling back its
+ * deployment. Rounds may overlap safely. Returns what it ended, for the invocation's log.
+ */
+export const handler = middy(async () => {
+  const report = await watchdog();
+  if (report.timedOut.length > 0) logger.warn('watchdog ended overdue stages', { ...report });
+  return report;
+});
