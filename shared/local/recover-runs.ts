@@ -126,7 +126,8 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
   const log = deps.logger ?? silentLogger;
   const running = await allRunningRuns(store);
   const report: RecoveryReport = { restored: [], runs: [] };
-  const served = new Map<string, { runId?: string; error?: string }>();
+  /** Per pipeline: the run whose release serves production again, and why others could not. */
+  const served = new Map<string, { runId?: string; errors: string[] }>();
 
   for (const pipeline of deps.allPipelines()) {
     if (!pipeline.production.local) continue;
@@ -135,10 +136,11 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
     );
     const candidates = [...(promoting ? [promoting] : []), ...(await lastReleases(store, pipeline.name))];
     const errors: string[] = [];
+    served.set(pipeline.name, { errors });
     for (const run of candidates.slice(0, 3)) {
       try {
         const { deploymentId } = await deps.deployer.restoreStable(requestOf(run, pipeline, 'production'));
-        served.set(pipeline.name, { runId: run.id });
+        served.set(pipeline.name, { runId: run.id, errors });
         report.restored.push({ pipeline: pipeline.name, runId: run.id, deploymentId });
         log.info('production serves again', { pipeline: pipeline.name, runId: run.id, deploymentId });
         break;
@@ -151,8 +153,6 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
         });
       }
     }
-    if (candidates.length > 0 && !served.has(pipeline.name))
-      served.set(pipeline.name, { error: errors.join('; ') });
   }
 
   for (const run of running) {
@@ -206,8 +206,9 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
         return undefined;
       case 'resume-canary': {
         const stable = served.get(pipeline.name);
-        if (stable?.error !== undefined) {
-          const reason = `pushline restarted during the canary and the release production served before it could not be started again (${stable.error}); the canary was stopped`;
+        if (stable && !stable.runId && stable.errors.length > 0) {
+          // Resumed alone, the canary would take all of production's traffic: stop it instead.
+          const reason = `pushline restarted during the canary and the release production served before it could not be started again (${stable.errors.join('; ')}); the canary was stopped`;
           await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
           return reason;
         }
@@ -248,7 +249,10 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
           await deps.finishDeployment({ ...outcome, environment: 'production', status: 'SUCCEEDED' });
           return undefined;
         }
-        const reason = `pushline restarted while promoting the canary and its release could not be started again (${stable?.error ?? 'unknown'})`;
+        const now = stable?.runId
+          ? `production serves the release of run ${stable.runId} again`
+          : 'production serves no release';
+        const reason = `pushline restarted while promoting the canary and its release could not be started again (${stable?.errors.join('; ')}); ${now}`;
         await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
         return reason;
       }
@@ -265,7 +269,7 @@ async function lastReleases(store: RunStore, pipeline: string): Promise<Run[]> {
   const { runs } = await store.list({ pipeline, status: ['succeeded'], limit: RECENT_RELEASES });
   const promotedAt = (run: Run) => run.stages.production.finishedAt ?? run.finishedAt ?? '';
   return runs
-    .filter((run) => run.stages.production.status === StageStatus.Succeeded && run.build?.artifacts?.location)
+    .filter((run) => run.stages.production.status === StageStatus.Succeeded)
     .sort((a, b) => promotedAt(b).localeCompare(promotedAt(a)));
 }
 
