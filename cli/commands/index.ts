@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as demo } from './demo.ts';
+import { register as dlq } from './dlq.ts';
 import { register as down } from './down.ts';
 import { register as hook } from './hook.ts';
 import { register as runs } from './runs.ts';
@@ -22,6 +23,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   runs,
   show,
   demo,
+  dlq,
 ];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
