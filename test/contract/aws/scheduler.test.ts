@@ -74,7 +74,13 @@ describe('EventBridgeScheduler', () => {
   it('takes a schedule that already exists as scheduled', async () => {
     scheduler
       .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ message: 'Schedule canary-… already exists.', $metadata: {} }));
+      .rejects(
+        new ConflictException({
+          message: 'Schedule canary-… already exists.',
+          Message: 'Schedule canary-… already exists.',
+          $metadata: {},
+        }),
+      );
 
     await expect(adapter.schedule({ key: checkKey(task), at: NOW, task })).resolves.toBeUndefined();
   });
@@ -91,7 +97,9 @@ describe('EventBridgeScheduler', () => {
     scheduler
       .on(CreateScheduleCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .rejectsOnce(new ValidationException({ message: 'Invalid RoleArn', $metadata: {} }));
+      .rejectsOnce(
+        new ValidationException({ message: 'Invalid RoleArn', Message: 'Invalid RoleArn', $metadata: {} }),
+      );
 
     await expect(adapter.schedule({ key: 'k', at: NOW, task })).rejects.toBeInstanceOf(TransientError);
     await expect(adapter.schedule({ key: 'k', at: NOW, task })).rejects.toBeInstanceOf(ValidationException);
