@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SourcePush } from './source-push.ts';
 
 /** The stages of a run, in order. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EventValidationError } from '../shared/domain/errors.ts';
 import { isDetailType, PIPELINE_EVENTS, type PipelineEvent } from './pipeline-events.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A 40-hex-digit Git commit id (SHA-1), as GitHub, GitLab and CodeCommit send it. */
 export const CommitSha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character hexadecimal commit id');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsEvent } from './envelope.ts';
 
 /** Every `build-status` CodeBuild reports; the last five end a build. */

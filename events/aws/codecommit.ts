@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The `detail.event` values of a `CodeCommit Repository State Change` (AWS documents these four). */
 export const CodeCommitReferenceEvent = {

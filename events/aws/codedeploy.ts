@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsEvent } from './envelope.ts';
 
 /** The `state` values of a deployment state-change notification. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The envelope every AWS service event on EventBridge shares. `time` is ISO 8601 here even when

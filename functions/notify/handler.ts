@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';

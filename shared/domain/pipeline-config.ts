@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { globProblem } from './globs.ts';
 import { ALWAYS, checkPipeline, checkPipelines, reporter } from './pipeline-rules.ts';

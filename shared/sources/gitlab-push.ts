@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommitSha, type SourcePush } from '../../events/source-push.ts';
 import { unionOfChangedPaths } from './changed-paths.ts';
 import { describeRef, isZeroSha } from './git-ref.ts';

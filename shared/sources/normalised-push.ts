@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatIssues } from '../../events/parse.ts';
 import { SourcePush } from '../../events/source-push.ts';
 import { ValidationError } from '../domain/errors.ts';

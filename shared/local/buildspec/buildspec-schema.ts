@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The schema of a CodeBuild `buildspec.yml` (version 0.2), as the local builder runs it.

@@ -1,5 +1,5 @@
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, type ConfigProblem } from '../../domain/errors.ts';
 import { BuildspecDocument, PHASE_NAMES, type PhaseName } from './buildspec-schema.ts';
 import { unsupportedKeyWarnings } from './unsupported-keys.ts';
