@@ -2,62 +2,26 @@
  * `npm run bench:bundles`: builds each deployed function's production bundle exactly as
  * serverless.yml does (serverless-esbuild's options, pushline.yml compiled in), and measures its
  * size and how long `import()` of it takes in a fresh `node` process (median of N runs) — the
- * module-load part of a Lambda cold start. Beside them, a naive bundle of the usual stack
- * (@aws-sdk/client-codebuild, all of zod, @middy/core, Powertools logger and metrics) built with
- * the same options in the same run; the ratio column is function ÷ naive. Not a test.
+ * module-load part of a Lambda cold start. Beside them, built with the same options in the same
+ * run: the naive bundle of the usual stack (@aws-sdk/client-codebuild, all of zod, @middy/core,
+ * Powertools logger and metrics), which the ratio column divides by; and, for reference, the
+ * floor of any function that talks to DynamoDB (a bundle that only builds a DynamoDBClient).
+ *
+ * The runs are interleaved (run 1 of every bundle, then run 2 of every bundle, …) so that a
+ * machine that gets busier or quieter during the bench moves every row alike. Not a test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { parse } from 'yaml';
-import { DEPLOYED, DEPLOYED_NAMES } from '../serverless/functions.ts';
-import { stack } from '../serverless/stack.ts';
+import { type BuildOptions, build } from 'esbuild';
+import { DEPLOYED_NAMES } from '../serverless/functions.ts';
+import { entryOf, FLOOR_ENTRY, NAIVE_ENTRY, productionOptions, ROOT } from './production-options.ts';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'pushline-bench-'));
-
-/** serverless.yml's `custom.esbuild`, minus the plugin's own keys, plus the resolved `define`. */
-function productionOptions(): BuildOptions {
-  const yml = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    custom: { esbuild: Record<string, unknown> };
-  };
-  const {
-    exclude: _e,
-    outputFileExtension: _o,
-    define: _d,
-    plugins: pluginFile,
-    ...esbuild
-  } = yml.custom.esbuild;
-  const plugins = createRequire(import.meta.url)(join(ROOT, String(pluginFile))) as Plugin[];
-  const { define } = stack({
-    stage: 'bench',
-    service: 'pushline',
-    pipelineFileText: readFileSync(join(ROOT, 'pushline.yml'), 'utf8'),
-  });
-  return { ...(esbuild as BuildOptions), define, plugins, write: true, logLevel: 'silent' };
-}
-
-const NAIVE_ENTRY = `
-import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
-import * as z from 'zod';
-import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-const client = new CodeBuildClient({});
-const logger = new Logger({ serviceName: 'naive' });
-const metrics = new Metrics({ namespace: 'naive', serviceName: 'naive' });
-const Input = z.object({ projectName: z.string() });
-export const handler = middy(async (event) => {
-  const input = Input.parse(event);
-  logger.info('starting', { input });
-  metrics.addMetric('starts', 'Count', 1);
-  return client.send(new StartBuildCommand(input));
-});
-`;
+const NAIVE = 'naive (codebuild+zod+middy+powertools)';
+const FLOOR = 'floor (a DynamoDBClient, nothing else)';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,7 +29,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Median milliseconds to `import()` the bundle in a new node process (process start excluded). */
+/** Milliseconds to `import()` the bundle in a new node process (process start excluded). */
 function loadTime(file: string): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
   const env = {
@@ -74,49 +38,59 @@ function loadTime(file: string): number {
     PUSHLINE_TABLE: 'pushline-bench',
     PUSHLINE_STAGE: 'bench',
   };
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  try {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       env,
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    times.push(Number(out.trim()));
+    return Number(out.trim());
+  } catch (error) {
+    throw new Error(`${file} does not load: ${(error as { stderr?: string }).stderr ?? error}`);
   }
-  return median(times);
 }
 
 async function bundle(name: string, options: BuildOptions): Promise<{ file: string; bytes: number }> {
-  const file = join(work, `${name}.mjs`);
+  const file = join(work, `${name.split(' ')[0]}.mjs`);
   await build({ ...options, outfile: file });
   return { file, bytes: statSync(file).size };
 }
 
 async function main(): Promise<void> {
   const options = productionOptions();
-  const naiveEntry = join(ROOT, 'bench', '.naive-entry.mjs');
-  writeFileSync(naiveEntry, NAIVE_ENTRY);
-  const rows: { name: string; bytes: number; ms: number }[] = [];
+  const entries = { naive: NAIVE_ENTRY, floor: FLOOR_ENTRY };
+  const entryFiles = Object.entries(entries).map(([name, text]) => {
+    const file = join(ROOT, 'bench', `.${name}-entry.mjs`);
+    writeFileSync(file, text);
+    return file;
+  });
   try {
-    const naive = await bundle('naive', { ...options, entryPoints: [naiveEntry] });
-    const naiveMs = loadTime(naive.file);
-    for (const name of DEPLOYED_NAMES) {
-      const { file, bytes } = await bundle(name, {
-        ...options,
-        entryPoints: [join(ROOT, 'functions', DEPLOYED[name].dir, 'handler.ts')],
-      });
-      rows.push({ name, bytes, ms: loadTime(file) });
+    const bundles = [
+      ...(await Promise.all(
+        DEPLOYED_NAMES.map(async (name) => ({
+          name,
+          ...(await bundle(name, { ...options, entryPoints: [entryOf(name)] })),
+        })),
+      )),
+      { name: FLOOR, ...(await bundle(FLOOR, { ...options, entryPoints: [entryFiles[1]!] })) },
+      { name: NAIVE, ...(await bundle(NAIVE, { ...options, entryPoints: [entryFiles[0]!] })) },
+    ];
+    const times = new Map(bundles.map((b) => [b.name, [] as number[]]));
+    for (let run = 0; run < RUNS; run++) {
+      for (const b of bundles) times.get(b.name)!.push(loadTime(b.file));
     }
-    rows.push({ name: 'naive (codebuild+zod+middy+powertools)', bytes: naive.bytes, ms: naiveMs });
+    const ms = (name: string) => median(times.get(name)!);
+    const naiveMs = ms(NAIVE);
     const pad = (text: string, width: number) => text.padEnd(width);
-    console.log(`node ${process.version}, ${RUNS} runs each, median import() time\n`);
+    console.log(`node ${process.version}, ${RUNS} interleaved runs each, median import() time\n`);
     console.log(`${pad('bundle', 42)}${pad('size', 12)}${pad('load ms', 10)}ratio to naive`);
-    for (const row of rows) {
+    for (const b of bundles) {
       console.log(
-        `${pad(row.name, 42)}${pad(`${(row.bytes / 1024).toFixed(0)} KiB`, 12)}${pad(row.ms.toFixed(1), 10)}${(row.ms / naiveMs).toFixed(2)}`,
+        `${pad(b.name, 42)}${pad(`${(b.bytes / 1024).toFixed(0)} KiB`, 12)}${pad(ms(b.name).toFixed(1), 10)}${(ms(b.name) / naiveMs).toFixed(2)}`,
       );
     }
   } finally {
-    rmSync(naiveEntry, { force: true });
+    for (const file of entryFiles) rmSync(file, { force: true });
     rmSync(work, { recursive: true, force: true });
   }
 }

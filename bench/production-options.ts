@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { BuildOptions, Plugin } from 'esbuild';
+import { parse } from 'yaml';
+import { DEPLOYED, type DeployedName } from '../serverless/functions.ts';
+import { stack } from '../serverless/stack.ts';
+
+export const ROOT = new URL('../', import.meta.url).pathname;
+
+/**
+ * serverless.yml's `custom.esbuild` as esbuild options: serverless-esbuild's own keys dropped,
+ * the plugins file loaded, and `define` resolved (pushline.yml compiled in) — so the bench and the
+ * analysis build exactly what `npm run package` builds.
+ */
+export function productionOptions(): BuildOptions {
+  const yml = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+    custom: { esbuild: Record<string, unknown> };
+  };
+  const {
+    exclude: _e,
+    outputFileExtension: _o,
+    define: _d,
+    plugins: pluginFile,
+    ...esbuild
+  } = yml.custom.esbuild;
+  const plugins = pluginFile
+    ? (createRequire(import.meta.url)(join(ROOT, String(pluginFile))) as Plugin[])
+    : [];
+  const { define } = stack({
+    stage: 'bench',
+    service: 'pushline',
+    pipelineFileText: readFileSync(join(ROOT, 'pushline.yml'), 'utf8'),
+  });
+  return { ...(esbuild as BuildOptions), define, plugins, write: true, logLevel: 'silent' };
+}
+
+/** The entry point of a deployed function. */
+export function entryOf(name: DeployedName): string {
+  return join(ROOT, 'functions', DEPLOYED[name].dir, 'handler.ts');
+}
+
+/**
+ * The naive bundle the functions are compared with: the usual Lambda stack (a CodeBuild client,
+ * all of zod, middy, Powertools logger and metrics), doing one call.
+ */
+export const NAIVE_ENTRY = `
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import * as z from 'zod';
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+const client = new CodeBuildClient({});
+const logger = new Logger({ serviceName: 'naive' });
+const metrics = new Metrics({ namespace: 'naive', serviceName: 'naive' });
+const Input = z.object({ projectName: z.string() });
+export const handler = middy(async (event) => {
+  const input = Input.parse(event);
+  logger.info('starting', { input });
+  metrics.addMetric('starts', 'Count', 1);
+  return client.send(new StartBuildCommand(input));
+});
+`;
+
+/**
+ * The floor of every function that reads or writes the run store: a bundle that builds a
+ * DynamoDBClient and does nothing else. No function that creates an AWS SDK client at module load
+ * can load faster than this with the SDK bundled.
+ */
+export const FLOOR_ENTRY = `
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async (input) => client.send(new GetItemCommand(input));
+`;
