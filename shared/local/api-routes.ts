@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Run, RunStatus, StageStatus } from '../domain/run.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { LogEntry, RunNote, RunQuery, RunStore } from '../ports/run-store.ts';
+import { buildDir } from './buildspec/build-record.ts';
 import type { Route } from './http-server.ts';
 
 /** One stage of a run as the API shows it. `durationSeconds` runs on while the stage does. */
@@ -167,11 +168,11 @@ export async function describeRun(store: RunStore, runId: string, now: Date): Pr
   };
 }
 
-/** Where the local builder writes a build's log: `<data>/builds/<buildId>/build.log`. */
+/** Where the local builder writes a build's log: `build.log` in its `buildDir` (`:` in the id becomes `_`). */
 export function buildLogPath(dataDir: string, buildId: string): string | undefined {
   // The id becomes a directory name: refuse anything that could leave `builds/`.
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(buildId) || buildId.includes('..')) return undefined;
-  return join(dataDir, 'builds', buildId, 'build.log');
+  return join(buildDir(dataDir, buildId), 'build.log');
 }
 
 /**

@@ -9,7 +9,7 @@ const ASSETS: Record<string, string> = {
 };
 
 async function asset(name: string): Promise<RouteResult> {
-  const contentType = ASSETS[name];
+  const contentType = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!contentType) return { statusCode: 404, json: { error: `no dashboard file ${name}` } };
   const text = await readFile(fileURLToPath(new URL(`./dashboard/${name}`, import.meta.url)), 'utf8');
   return { statusCode: 200, text, contentType, headers: { 'cache-control': 'no-cache' } };

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import { errorResponse } from '../http/error-response.ts';
 import { DEFAULT_MAX_BODY_BYTES, normaliseHeaders, type WebhookHandler } from '../http/webhook.ts';
@@ -224,7 +224,7 @@ export class LocalHttpServer {
     if (res.headersSent) return;
     res.statusCode = result.statusCode;
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-    res.setHeader('cache-control', 'no-store');
+    if (!res.hasHeader('cache-control')) res.setHeader('cache-control', 'no-store');
     if ('json' in result) {
       res.setHeader('content-type', 'application/json; charset=utf-8');
       res.end(headOnly ? undefined : JSON.stringify(result.json));
@@ -240,8 +240,8 @@ export class LocalHttpServer {
       res.end();
       return;
     }
-    result.text.on('error', () => res.destroy());
-    result.text.pipe(res);
+    // `pipeline` closes the file when the client goes away mid-download (`pipe` would leak it).
+    pipeline(result.text, res, () => {});
   }
 
   private fail(res: ServerResponse, error: unknown): void {

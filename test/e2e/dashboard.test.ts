@@ -166,6 +166,14 @@ describe('the dashboard', () => {
     expect(await page.locator('#events tbody tr').count()).toBe(4);
   });
 
+  it('serves only its own files', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', '..%2F..%2Fpushline.yml']) {
+      const response = await fetch(`${app.url}/dashboard/${name}`);
+      expect({ name, status: response.status }).toEqual({ name, status: 404 });
+    }
+    expect((await fetch(`${app.url}/dashboard/dashboard.js`)).headers.get('cache-control')).toBe('no-cache');
+  });
+
   it('says what is wrong when a run does not exist', async () => {
     await page.goto(`${app.url}/runs/nope`);
     await page.locator('#error:not([hidden])').waitFor();

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { newEvent } from '../../../../shared/app/new-event.ts';
 import type { WebhookRequest } from '../../../../shared/http/webhook.ts';
 import { apiRoutes, type RunDetail, type RunSummary } from '../../../../shared/local/api-routes.ts';
+import { buildDir } from '../../../../shared/local/buildspec/build-record.ts';
 import { LocalHttpServer } from '../../../../shared/local/http-server.ts';
 import { SqliteRunStore } from '../../../../shared/local/sqlite-run-store.ts';
 import { ContractClock, runStarted } from '../../../contract/run-store.contract.ts';
@@ -44,6 +45,8 @@ function postChunked(
 type RunList = { runs: RunSummary[]; cursor?: string };
 const json = async <T>(response: Response | Promise<Response>) => (await (await response).json()) as T;
 
+const BUILD_ID = 'web:4f8a3c2e-9d1b-4e6f-8a7c-2b5d9e0f1a3c';
+
 describe('LocalHttpServer', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pushline-http-'));
   const clock = new ContractClock();
@@ -69,7 +72,7 @@ describe('LocalHttpServer', () => {
     const run = (await store.get(older))!.run;
     clock.advance(5);
     await store.append(older, 1, [
-      newEvent('Build Started', run, 'build', { buildId: 'local-b1' }, clock),
+      newEvent('Build Started', run, 'build', { buildId: BUILD_ID }, clock),
       newEvent('Production Deployed', run, 'production', { deploymentId: 'p1' }, clock),
     ]);
     await store.addNote(older, {
@@ -77,8 +80,9 @@ describe('LocalHttpServer', () => {
       kind: 'dead-letter',
       message: 'notify failed',
     });
-    mkdirSync(join(dataDir, 'builds', 'local-b1'), { recursive: true });
-    writeFileSync(join(dataDir, 'builds', 'local-b1', 'build.log'), '[Container] Entering phase BUILD\nok\n');
+    // Where the local builder writes it: build ids carry a colon, the directory an underscore.
+    mkdirSync(buildDir(dataDir, BUILD_ID), { recursive: true });
+    writeFileSync(join(buildDir(dataDir, BUILD_ID), 'build.log'), '[Container] Entering phase BUILD\nok\n');
     clock.advance(30);
   });
   afterAll(async () => {
@@ -205,7 +209,7 @@ describe('LocalHttpServer', () => {
     expect(detail.notes).toEqual([
       expect.objectContaining({ kind: 'dead-letter', message: 'notify failed' }),
     ]);
-    expect(detail.build).toEqual({ buildId: 'local-b1' });
+    expect(detail.build).toEqual({ buildId: BUILD_ID });
     expect(detail.version).toBe(3);
   });
 
