@@ -50,16 +50,17 @@ export function makeWatchdog(deps: WatchdogDeps): () => Promise<WatchdogReport> 
     const report: WatchdogReport = { timedOut: [] };
     for (const overdue of overdueStages(await allRunningRuns(store), pipelines, clock.now())) {
       const { run, stage, startedAt, timeoutSeconds } = overdue;
-      const reason = `${stage} timed out after ${formatDuration(timeoutSeconds)}`;
+      const reason = overdue.neverStarted
+        ? `${stage} never started within ${formatDuration(timeoutSeconds)} of its turn (see the run's notes)`
+        : `${stage} timed out after ${formatDuration(timeoutSeconds)}`;
       const stopped = await stop(overdue, reason);
       const recorded = await recordEvents(store, run.id, (fresh) => {
         const state = fresh.stages[stage];
         // The stage may have finished (or the run ended) since the list: then there is nothing to end.
-        if (
-          !isCurrent(fresh, run.attempt) ||
-          state.status !== StageStatus.Running ||
-          state.startedAt !== startedAt
-        ) {
+        const unchanged = overdue.neverStarted
+          ? state.status === StageStatus.Pending
+          : state.status === StageStatus.Running && state.startedAt === startedAt;
+        if (!isCurrent(fresh, run.attempt) || !unchanged) {
           return [];
         }
         return [

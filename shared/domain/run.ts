@@ -355,7 +355,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
       const misfit =
         expect(run, stage, PENDING_OR_RUNNING, 'Stage Timed Out') ??
         (run.stages[stage].status === StageStatus.Pending && previous
-          ? expect(run, previous, [StageStatus.Succeeded], 'Stage Timed Out')
+          ? expect(run, previous, [StageStatus.Succeeded, StageStatus.Skipped], 'Stage Timed Out')
           : undefined);
       if (misfit) return misfit;
       return setStage(

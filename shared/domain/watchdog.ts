@@ -1,4 +1,5 @@
 import type { Stage } from '../../events/common.ts';
+import { buildBlocker, productionBlocker } from './concurrency.ts';
 import { type PipelineConfig, TimeoutsConfig } from './pipeline-config.ts';
 import { isTerminal, type Run, StageStatus } from './run.ts';
 
@@ -12,6 +13,11 @@ export interface OverdueStage {
   elapsedSeconds: number;
   /** What the watchdog should stop: the build or the deployment the stage waits for, if known. */
   waitingOn?: { kind: 'build' | 'deployment'; id: string };
+  /**
+   * The stage never started although its turn came `elapsedSeconds` ago (`startedAt` is when the
+   * stage before it ended): the handler that should have started it failed for good.
+   */
+  neverStarted?: true;
 }
 
 type TimedStage = OverdueStage['stage'];
@@ -23,8 +29,10 @@ const DEFAULT_TIMEOUTS = TimeoutsConfig.parse({});
 /**
  * The stages the watchdog must end: of the runs that are still running, every *running* stage
  * that started more than its pipeline's timeout ago (`timeouts.build`, `.staging`, `.canary`,
- * `.production`). A pending stage never times out here — a run queued behind another, or waiting
- * for the production slot, is waiting on purpose. Pure: `now` is given.
+ * `.production`), and every *pending* stage whose turn came longer ago than its timeout although
+ * nothing holds it back — the handler that should have started it failed for good (after its
+ * retries), and without this the run would hang. A run queued behind another, or waiting for the
+ * production slot, waits on purpose and is left alone. Pure: `now` is given.
  */
 export function overdueStages(
   runs: readonly Run[],
@@ -37,6 +45,11 @@ export function overdueStages(
     const timeouts = pipelines(run.pipeline)?.timeouts ?? DEFAULT_TIMEOUTS;
     for (const stage of TIMED_STAGES) {
       const state = run.stages[stage];
+      if (state.status === StageStatus.Pending) {
+        const stuck = neverStarted(run, stage, runs, pipelines, now, timeouts[stage]);
+        if (stuck) overdue.push(stuck);
+        continue;
+      }
       if (state.status !== StageStatus.Running || !state.startedAt) continue;
       const elapsedSeconds = Math.floor((now.getTime() - Date.parse(state.startedAt)) / 1000);
       const timeoutSeconds = timeouts[stage];
@@ -62,4 +75,31 @@ function waitingOnOf(run: Run, stage: TimedStage): OverdueStage['waitingOn'] {
       ? run.staging?.deploymentId
       : (run.production?.deploymentId ?? run.canary?.deploymentId);
   return id ? { kind: 'deployment', id } : undefined;
+}
+
+const PREVIOUS: Record<TimedStage, Stage> = {
+  build: 'source',
+  staging: 'build',
+  canary: 'staging',
+  production: 'canary',
+};
+
+/** A pending stage whose turn came more than `timeoutSeconds` ago and that nothing holds back. */
+function neverStarted(
+  run: Run,
+  stage: TimedStage,
+  runs: readonly Run[],
+  pipelines: (name: string) => PipelineConfig | undefined,
+  now: Date,
+  timeoutSeconds: number,
+): OverdueStage | undefined {
+  const previous = run.stages[PREVIOUS[stage]];
+  const turnCame = previous.status === StageStatus.Succeeded || previous.status === StageStatus.Skipped;
+  if (!turnCame || !previous.finishedAt) return undefined;
+  const elapsedSeconds = Math.floor((now.getTime() - Date.parse(previous.finishedAt)) / 1000);
+  if (elapsedSeconds <= timeoutSeconds) return undefined;
+  const mode = pipelines(run.pipeline)?.concurrency ?? 'supersede';
+  if (stage === 'build' && buildBlocker(run, runs, mode)) return undefined;
+  if (stage === 'canary' && productionBlocker(run, runs)) return undefined;
+  return { run, stage, startedAt: previous.finishedAt, timeoutSeconds, elapsedSeconds, neverStarted: true };
 }

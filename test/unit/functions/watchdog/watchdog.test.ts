@@ -33,6 +33,24 @@ describe('makeWatchdog', () => {
     expect(report).toEqual({ timedOut: [{ runId: run.id, stage: 'build', stopped: run.build!.buildId }] });
   });
 
+  it('ends a run whose staging never started, so a dead-lettered handler cannot leave it hanging', async () => {
+    // Prepare: the build passed, but deploy-staging failed for good and nothing started staging.
+    const deps = testDeps({ pipelines: [pipeline] });
+    const run = await seedRun(deps.store, 'built');
+    deps.clock.advance(5 * 60 + 1);
+
+    // Act
+    const report = await makeWatchdog(deps)();
+
+    // Assess
+    const after = (await deps.store.get(run.id))!.run;
+    expect(after.status).toBe('timed_out');
+    expect(after.stages.staging.status).toBe('timed_out');
+    expect(after.reason).toBe("staging never started within 5m of its turn (see the run's notes)");
+    expect(deps.deployer.calls).toEqual([]);
+    expect(report).toEqual({ timedOut: [{ runId: run.id, stage: 'staging' }] });
+  });
+
   it('rolls back a canary that outlived its timeout', async () => {
     // Prepare
     const deps = testDeps({ pipelines: [pipeline] });

@@ -52,15 +52,51 @@ describe('overdueStages', () => {
     },
   );
 
-  it('never times out a pending stage: a queued run or one waiting for production waits on purpose', () => {
-    const hours = 24 * 3600;
-    expect(
-      overdueStages(
-        [runAt('started'), runAt('staged'), runAt('staging-skipped')],
-        pipelines,
-        secondsLater(hours),
-      ),
-    ).toEqual([]);
+  it('leaves a queued run alone: under queue it waits for the older run on purpose', () => {
+    // Prepare
+    const queue = pipelineConfig({ concurrency: 'queue', timeouts: { build: '10m', canary: '20m' } });
+    const older = runAt('canary', { createdAt: T0 });
+    const queued = runAt('started', { createdAt: secondsLater(1) });
+
+    // Act
+    const overdue = overdueStages([older, queued], () => queue, secondsLater(11 * 60));
+
+    // Assess
+    expect(overdue).toEqual([]);
+  });
+
+  it('leaves a run waiting for the production slot alone while another run holds it', () => {
+    const slow = pipelineConfig({ timeouts: { canary: '5m', production: '1h' } });
+    const holder = runAt('promoting', { createdAt: T0 });
+    const waiting = runAt('staged', { createdAt: secondsLater(1) });
+
+    expect(overdueStages([holder, waiting], () => slow, secondsLater(6 * 60))).toEqual([]);
+  });
+
+  it.each([
+    ['built', 'staging', 301],
+    ['staged', 'canary', 1201],
+    ['staging-skipped', 'canary', 1201],
+    ['started', 'build', 601],
+  ] as const)(
+    'ends a %s run whose %s never started although nothing held it back',
+    (progress, stage, seconds) => {
+      // Prepare: the handler that should have started the stage failed for good.
+      const run = runAt(progress);
+
+      // Act
+      const overdue = overdueStages([run], pipelines, secondsLater(seconds));
+
+      // Assess
+      expect(overdue).toEqual([
+        expect.objectContaining({ run, stage, neverStarted: true, elapsedSeconds: seconds }),
+      ]);
+      expect(overdue[0]?.waitingOn).toBeUndefined();
+    },
+  );
+
+  it('gives a stage whose turn has just come its whole timeout to start', () => {
+    expect(overdueStages([runAt('built')], pipelines, secondsLater(300))).toEqual([]);
   });
 
   it('ignores runs that have finished', () => {
