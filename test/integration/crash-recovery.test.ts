@@ -8,6 +8,7 @@ import {
   askProduction,
   buildProcesses,
   bumpVersion,
+  commandOf,
   getRun,
   isAlive,
   type LocalDemo,
@@ -141,7 +142,7 @@ describe('pushline up after the server was killed mid-run', () => {
     await waitForRun(server.url, runId, 'build running', (r) => stageOf(r, 'build').status === 'running');
     const build = await waitFor('the build to sleep', () => {
       const found = buildProcesses(demo.repo.dataDir).find((b) => b.runId === runId);
-      return found && found.pids.length >= 2 ? found : undefined;
+      return found?.pids.some((pid) => commandOf(pid) === 'sleep 120') ? found : undefined;
     });
 
     // Act

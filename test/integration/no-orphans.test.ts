@@ -10,6 +10,7 @@ import {
   appProcesses,
   buildProcesses,
   bumpVersion,
+  commandOf,
   isAlive,
   type LocalDemo,
   listening,
@@ -54,10 +55,17 @@ describe('stopping pushline leaves nothing behind', () => {
   function inventory() {
     const apps = appProcesses(demo.repo.dataDir);
     const builds = buildProcesses(demo.repo.dataDir);
+    const pids = [...apps.flatMap((a) => a.pids), ...builds.flatMap((b) => b.pids)];
     return {
       apps,
       builds,
-      pids: [...apps.flatMap((a) => a.pids), ...builds.flatMap((b) => b.pids)],
+      pids,
+      // The processes that live as long as their app or build does (a build's shell runs short
+      // commands beside them): each app's leader, the build's shell and its `sleep`.
+      lasting: [
+        ...apps.map((a) => a.pid),
+        ...builds.flatMap((b) => b.pids.filter((pid) => pid === b.pids[0] || commandOf(pid) === 'sleep 120')),
+      ],
       ports: [demo.ports.production, ...apps.map((a) => a.port)],
     };
   }
@@ -67,7 +75,7 @@ describe('stopping pushline leaves nothing behind', () => {
     const runId = await runOfCommit(url, commit);
     return waitFor('the build to run', () => {
       const build = buildProcesses(demo.repo.dataDir).find((b) => b.runId === runId);
-      return build && build.pids.length >= 2 ? build : undefined;
+      return build?.pids.some((pid) => commandOf(pid) === 'sleep 120') ? build : undefined;
     });
   }
 
@@ -119,8 +127,8 @@ describe('stopping pushline leaves nothing behind', () => {
     const before = inventory();
     expect(before.apps.map((a) => a.id.split('-')[0]).sort()).toEqual(['production', 'staging']);
     expect(before.builds).toHaveLength(1);
-    expect(await stillThere([server.pid, ...before.pids], before.ports)).toEqual({
-      pids: [server.pid, ...before.pids],
+    expect(await stillThere([server.pid, ...before.lasting], before.ports)).toEqual({
+      pids: [server.pid, ...before.lasting],
       ports: before.ports,
     });
 
@@ -144,7 +152,10 @@ describe('stopping pushline leaves nothing behind', () => {
     const before = inventory();
     expect(before.apps.map((a) => a.id)).toContain(canary);
     expect(before.builds).toHaveLength(1);
-    expect((await stillThere(before.pids, before.ports)).pids).toEqual(before.pids);
+    expect(await stillThere(before.lasting, before.ports)).toEqual({
+      pids: before.lasting,
+      ports: before.ports,
+    });
 
     // Act
     server.child.kill('SIGTERM');

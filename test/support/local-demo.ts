@@ -216,13 +216,22 @@ export function groupMembers(pgid: number): number[] {
     });
 }
 
+/** The command line of `pid` ('' when it is gone). */
+export function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** The app processes Pushline runs now, from `<data>/processes/*.json`, with their group's pids. */
 export function appProcesses(dataDir: string): { id: string; pid: number; port: number; pids: number[] }[] {
   const dir = join(dataDir, 'processes');
   const names = safeList(dir).filter((n) => n.endsWith('.json'));
   return names.flatMap((name) => {
     const record = readJson<{ id: string; pid: number; port: number }>(join(dir, name));
-    return record ? [{ ...record, pids: [record.pid, ...groupMembers(record.pid)] }] : [];
+    return record ? [{ ...record, pids: [...new Set([record.pid, ...groupMembers(record.pid)])] }] : [];
   });
 }
 
@@ -235,7 +244,11 @@ export function buildProcesses(dataDir: string): { buildId: string; runId: strin
     );
     if (record?.status !== 'IN_PROGRESS' || record.pid === undefined) return [];
     return [
-      { buildId: record.buildId, runId: record.runId, pids: [record.pid, ...groupMembers(record.pid)] },
+      {
+        buildId: record.buildId,
+        runId: record.runId,
+        pids: [...new Set([record.pid, ...groupMembers(record.pid)])],
+      },
     ];
   });
 }
