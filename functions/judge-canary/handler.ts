@@ -25,9 +25,12 @@ import { makeAlarmFired, makeCheckCanary, makeJudgeCanary } from './judge-canary
 const env = readLambdaEnv();
 const schedulerEnv = readEnv(SchedulerEnv);
 const logger = new JsonLogger({ function: 'judge-canary', stage: env.PUSHLINE_STAGE });
+const file = pipelineFileFromEnv(env);
+/** The alarms some pipeline's canary watches: any other alarm's state change reads nothing. */
+const watchedAlarms = new Set(file.pipelines.flatMap((p) => p.production.canary.alarms));
 const deps = {
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
-  pipelines: pipelineLookup(pipelineFileFromEnv(env)),
+  pipelines: pipelineLookup(file),
   clock: systemClock,
   metrics: new CloudWatchMetricsSource({
     client: new CloudWatchClient({}),
@@ -65,7 +68,7 @@ const CanaryCheckTask = z.object({
  * - `Canary Started` from the Pushline bus → schedules the first check;
  * - a `canary-check` task from its own EventBridge Scheduler one-time schedule → one check;
  * - `CloudWatch Alarm State Change` from the default bus → judges at once the canaries whose
- *   pipeline names the alarm, when it went into ALARM.
+ *   pipeline names the alarm, when it went into ALARM (an alarm no pipeline watches costs no read).
  */
 export const handler = middy(async (raw: unknown, context: { awsRequestId?: string }) => {
   const input = raw as Record<string, unknown> | null;
@@ -83,7 +86,8 @@ export const handler = middy(async (raw: unknown, context: { awsRequestId?: stri
         `invalid CloudWatch Alarm State Change: ${formatIssues(alarm.error.issues)}`,
       );
     }
-    await alarmFired({ alarmName: alarm.data.detail.alarmName, state: alarm.data.detail.state.value });
+    const { alarmName, state } = alarm.data.detail;
+    if (watchedAlarms.has(alarmName)) await alarmFired({ alarmName, state: state.value });
     return;
   }
   await onPipelineEvent(raw as EventBridgeEnvelope, context as never);
