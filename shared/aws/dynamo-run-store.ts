@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { foldForAppend } from '../app/fold-for-append.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -163,15 +164,12 @@ export class DynamoRunStore implements RunStore {
         expectedVersion,
       });
     }
-    let run: Run = stored.run;
-    const entries: LogEntry[] = [];
-    for (const event of events) {
-      const result = applyEvent(run, event);
-      run = result.run;
-      if (result.kind === 'duplicate') continue;
-      const reason = result.kind === 'ignored' ? result.reason : undefined;
-      entries.push(this.entry(expectedVersion + entries.length + 1, event, result.kind, reason));
-    }
+    const { run, entries } = foldForAppend(
+      stored.run,
+      expectedVersion,
+      events,
+      this.clock.now().toISOString(),
+    );
     if (entries.length === 0) return { run, version: expectedVersion, entries };
     if (entries.length + 1 > MAX_TRANSACTION_ITEMS) {
       throw new ValidationError(`one append can write at most 99 events, not ${entries.length}`);

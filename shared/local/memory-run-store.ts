@@ -1,4 +1,5 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { foldForAppend } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -52,7 +53,14 @@ export class MemoryRunStore implements RunStore {
     }
     for (const event of events) {
       const { run } = applyEvent(undefined, event);
-      const entry = this.entry(1, event, 'applied');
+      const entry: LogEntry = {
+        seq: 1,
+        eventId: event.detail.eventId,
+        detailType: event.detailType,
+        detail: event.detail,
+        disposition: 'applied',
+        recordedAt: this.clock.now().toISOString(),
+      };
       this.runs.set(run.id, { run, log: [entry], notes: [], attributes: new Map() });
       this.appended.push(entry);
       runIds.push(run.id);
@@ -74,15 +82,12 @@ export class MemoryRunStore implements RunStore {
         expectedVersion,
       });
     }
-    let run = record.run;
-    const entries: LogEntry[] = [];
-    for (const event of events) {
-      const result = applyEvent(run, event);
-      run = result.run;
-      if (result.kind === 'duplicate') continue;
-      const reason = result.kind === 'ignored' ? result.reason : undefined;
-      entries.push(this.entry(record.log.length + entries.length + 1, event, result.kind, reason));
-    }
+    const { run, entries } = foldForAppend(
+      record.run,
+      expectedVersion,
+      events,
+      this.clock.now().toISOString(),
+    );
     record.run = run;
     record.log.push(...entries);
     this.appended.push(...entries);
@@ -131,22 +136,5 @@ export class MemoryRunStore implements RunStore {
 
   async getAttribute(runId: string, key: string): Promise<string | undefined> {
     return this.runs.get(runId)?.attributes.get(key);
-  }
-
-  private entry(
-    seq: number,
-    event: PipelineEvent,
-    disposition: LogEntry['disposition'],
-    reason?: string,
-  ): LogEntry {
-    return {
-      seq,
-      eventId: event.detail.eventId,
-      detailType: event.detailType,
-      detail: event.detail,
-      disposition,
-      ...(reason ? { reason } : {}),
-      recordedAt: this.clock.now().toISOString(),
-    };
   }
 }

@@ -77,38 +77,21 @@ export function decodeCursor(cursor: string): string {
   return decoded.slice(4);
 }
 
-/** Writes one log entry (inside the caller's transaction) and returns it as the port shows it. */
-export function insertEntry(
-  sql: (text: string) => Database.Statement,
-  runId: string,
-  seq: number,
-  event: PipelineEvent,
-  disposition: LogEntry['disposition'],
-  reason: string | undefined,
-  recordedAt: string,
-): LogEntry {
+/** Writes one log entry (inside the caller's transaction). */
+export function insertEntry(sql: (text: string) => Database.Statement, runId: string, entry: LogEntry): void {
   sql(
     `INSERT INTO events (run_id, seq, event_id, detail_type, detail, disposition, reason, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     runId,
-    seq,
-    event.detail.eventId,
-    event.detailType,
-    JSON.stringify(event.detail),
-    disposition,
-    reason ?? null,
-    recordedAt,
+    entry.seq,
+    entry.eventId,
+    entry.detailType,
+    JSON.stringify(entry.detail),
+    entry.disposition,
+    entry.reason ?? null,
+    entry.recordedAt,
   );
-  return {
-    seq,
-    eventId: event.detail.eventId,
-    detailType: event.detailType,
-    detail: event.detail,
-    disposition,
-    ...(reason === undefined ? {} : { reason }),
-    recordedAt,
-  };
 }
 
 /**

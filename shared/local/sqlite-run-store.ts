@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { foldForAppend } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -83,7 +84,14 @@ export class SqliteRunStore implements RunStore {
           this.sql(
             'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
           ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run));
-          insertEntry(this.sql, run.id, 1, event, 'applied', undefined, now);
+          insertEntry(this.sql, run.id, {
+            seq: 1,
+            eventId: event.detail.eventId,
+            detailType: event.detailType,
+            detail: event.detail,
+            disposition: 'applied',
+            recordedAt: now,
+          });
           runIds.push(run.id);
         }
         this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
@@ -118,26 +126,13 @@ export class SqliteRunStore implements RunStore {
           | RunRow
           | undefined;
         if (!row || row.version !== expectedVersion) throw stale();
-        let run = JSON.parse(row.snapshot) as Run;
-        const now = this.clock.now().toISOString();
-        const entries: LogEntry[] = [];
-        for (const event of events) {
-          const folded = applyEvent(run, event);
-          run = folded.run;
-          if (folded.kind === 'duplicate') continue;
-          const reason = folded.kind === 'ignored' ? folded.reason : undefined;
-          entries.push(
-            insertEntry(
-              this.sql,
-              runId,
-              expectedVersion + entries.length + 1,
-              event,
-              folded.kind,
-              reason,
-              now,
-            ),
-          );
-        }
+        const { run, entries } = foldForAppend(
+          JSON.parse(row.snapshot) as Run,
+          expectedVersion,
+          events,
+          this.clock.now().toISOString(),
+        );
+        for (const entry of entries) insertEntry(this.sql, runId, entry);
         if (entries.length === 0) return { run, version: expectedVersion, entries };
         const version = expectedVersion + entries.length;
         // The guard the contract names: whatever happened since the read, a moved version writes nothing.
