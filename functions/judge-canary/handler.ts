@@ -3,7 +3,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch.ts';
 import { formatIssues } from '../../events/parse.ts';
 import { CloudWatchMetricsSource } from '../../shared/aws/cloudwatch-metrics-source.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '../../events/parse.ts';
 import { ConfigError } from '../domain/errors.ts';
 
