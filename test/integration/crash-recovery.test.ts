@@ -50,8 +50,8 @@ describe('pushline up after the server was killed mid-run', () => {
   const terminal = (run: { status: string }) => run.status !== 'running';
 
   beforeAll(async () => {
-    // A bake long enough that a restart on a loaded machine still leaves the canary time to be judged.
-    demo = await makeLocalDemo({ interval: 2, bake: 10 });
+    // A short bake for the first release; the canary under test gets a longer one (below).
+    demo = await makeLocalDemo({ interval: 2, bake: 4 });
     traffic = production(demo.ports.production);
   });
 
@@ -72,6 +72,12 @@ describe('pushline up after the server was killed mid-run', () => {
     const done = await waitForRun(server.url, first, 'to finish', terminal);
     expect(done.status).toBe('succeeded');
     firstRelease = done.production!.deploymentId!;
+    // A bake long enough that a restart on a loaded machine still leaves the canary time to be judged.
+    demo.tune({ bake: 14 });
+    server.child.kill('SIGHUP');
+    await waitFor('the pipeline file to be re-read', () =>
+      server.output().includes('pipeline file reloaded'),
+    );
 
     const second = await runOfCommit(server.url, await demo.push('Version 1.0.1', bumpVersion('1.0.1')));
     const inCanary = await waitForRun(

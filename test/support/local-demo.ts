@@ -34,6 +34,8 @@ export interface LocalDemo {
   env: NodeJS.ProcessEnv;
   /** Commits edits to the sample service and pushes them; resolves with the commit id. */
   push(message: string, edits?: Record<string, (text: string) => string>): Promise<string>;
+  /** Rewrites the canary settings of the pipeline file (a running server reads it on SIGHUP). */
+  tune(tuning: CanaryTuning): void;
   /** Points the origin's post-receive hook at a (re)started server. */
   hookTo(url: string): Promise<void>;
   cleanup(): void;
@@ -50,16 +52,20 @@ export async function makeLocalDemo(tuning: CanaryTuning = {}): Promise<LocalDem
   const dir = mkdtempSync(join(tmpdir(), 'pushline-it-'));
   const ports = { staging: await freePort(), production: await freePort() };
   const repo = await scaffoldDemo(dir, ports);
-  const file = parseDocument(readFileSync(repo.configFile, 'utf8'));
-  const canary = ['pipelines', 0, 'production', 'canary'];
-  if (tuning.interval) file.setIn([...canary, 'interval'], `${tuning.interval}s`);
-  if (tuning.bake) file.setIn([...canary, 'bake'], `${tuning.bake}s`);
-  writeFileSync(repo.configFile, file.toString());
+  const tune = (next: CanaryTuning) => {
+    const file = parseDocument(readFileSync(repo.configFile, 'utf8'));
+    const canary = ['pipelines', 0, 'production', 'canary'];
+    if (next.interval) file.setIn([...canary, 'interval'], `${next.interval}s`);
+    if (next.bake) file.setIn([...canary, 'bake'], `${next.bake}s`);
+    writeFileSync(repo.configFile, file.toString());
+  };
+  tune(tuning);
   const env = { ...process.env, GITHUB_WEBHOOK_SECRET: randomBytes(16).toString('hex') };
   return {
     repo,
     ports,
     env,
+    tune,
     push: async (message, edits) => (await commitAndPush(repo, message, edits, env)).commit,
     hookTo: async (url) => {
       await installHook({ gitDir: repo.origin, repo: DEMO_REPO, url, dataDir: repo.dataDir });
