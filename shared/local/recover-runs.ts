@@ -127,7 +127,7 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
   const running = await allRunningRuns(store);
   const report: RecoveryReport = { restored: [], runs: [] };
   /** Per pipeline: the run whose release serves production again, and why others could not. */
-  const served = new Map<string, { runId?: string; errors: string[] }>();
+  const served = new Map<string, { runId?: string; url?: string; errors: string[] }>();
 
   for (const pipeline of deps.allPipelines()) {
     if (!pipeline.production.local) continue;
@@ -139,8 +139,9 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
     served.set(pipeline.name, { errors });
     for (const run of candidates.slice(0, 3)) {
       try {
-        const { deploymentId } = await deps.deployer.restoreStable(requestOf(run, pipeline, 'production'));
-        served.set(pipeline.name, { runId: run.id, errors });
+        const restored = await deps.deployer.restoreStable(requestOf(run, pipeline, 'production'));
+        const { deploymentId } = restored;
+        served.set(pipeline.name, { runId: run.id, url: restored.url, errors });
         report.restored.push({ pipeline: pipeline.name, runId: run.id, deploymentId });
         log.info('production serves again', { pipeline: pipeline.name, runId: run.id, deploymentId });
         break;
@@ -162,7 +163,7 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
     const step = planRecovery(run, pipeline, clock.now(), claimed !== undefined);
     if (step.kind === 'leave') continue;
     try {
-      const reason = await act(run, pipeline!, step, claimed);
+      const reason = await act(run, pipeline, step, claimed);
       report.runs.push({ runId: run.id, step: step.kind, ...(reason ? { reason } : {}) });
       log.warn('run recovered after a restart', { runId: run.id, step: step.kind, reason });
     } catch (error) {
@@ -178,7 +179,7 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
 
   async function act(
     run: Run,
-    pipeline: PipelineConfig,
+    pipeline: PipelineConfig | undefined,
     step: Exclude<RecoveryStep, { kind: 'leave' }>,
     claimed: { buildId: string; phase?: string } | undefined,
   ): Promise<string | undefined> {
@@ -198,14 +199,14 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
         return step.reason;
       }
       case 'redeploy-staging':
-        await deps.deployer.deploy(requestOf(run, pipeline, 'staging'));
+        await deps.deployer.deploy(requestOf(run, pipeline!, 'staging'));
         await note(
           run,
           'pushline restarted during the staging deployment: the release is being started again',
         );
         return undefined;
       case 'resume-canary': {
-        const stable = served.get(pipeline.name);
+        const stable = served.get(run.pipeline);
         if (stable && !stable.runId && stable.errors.length > 0) {
           // Resumed alone, the canary would take all of production's traffic: stop it instead.
           const reason = `pushline restarted during the canary and the release production served before it could not be started again (${stable.errors.join('; ')}); the canary was stopped`;
@@ -213,7 +214,7 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
           return reason;
         }
         const { trafficPercent } = run.canary!;
-        await deps.deployer.startCanary({ ...requestOf(run, pipeline, 'production'), trafficPercent });
+        await deps.deployer.startCanary({ ...requestOf(run, pipeline!, 'production'), trafficPercent });
         const endsAt = new Date(Date.parse(run.stages.canary.startedAt!) + run.canary!.bakeSeconds * 1000);
         await note(
           run,
@@ -244,15 +245,23 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
         });
         return step.reason;
       case 'complete-promotion': {
-        const stable = served.get(pipeline.name);
+        const stable = served.get(run.pipeline);
         if (stable?.runId === run.id) {
-          await deps.finishDeployment({ ...outcome, environment: 'production', status: 'SUCCEEDED' });
+          await deps.finishDeployment({
+            ...outcome,
+            environment: 'production',
+            status: 'SUCCEEDED',
+            ...(stable.url ? { url: stable.url } : {}),
+          });
           return undefined;
         }
         const now = stable?.runId
           ? `production serves the release of run ${stable.runId} again`
           : 'production serves no release';
-        const reason = `pushline restarted while promoting the canary and its release could not be started again (${stable?.errors.join('; ')}); ${now}`;
+        const why = stable
+          ? stable.errors.join('; ')
+          : `pipeline "${run.pipeline}" has no local production target any more`;
+        const reason = `pushline restarted while promoting the canary and its release could not be started again (${why}); ${now}`;
         await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
         return reason;
       }

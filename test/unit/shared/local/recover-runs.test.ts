@@ -231,6 +231,19 @@ describe('recoverRuns', () => {
     expect(await types(queued.id)).toEqual(['Run Started']);
   });
 
+  it('ends the runs of a pipeline that left the pipeline file, saying so', async () => {
+    const building = await seedRun(store, 'building', { pipeline: 'gone' });
+    const canary = await seedRun(store, 'canary', { pipeline: 'gone' });
+
+    await recover();
+
+    expect((await store.get(building.id))!.run.status).toBe('failed');
+    expect((await store.get(canary.id))!.run).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('pipeline "gone" has no local target for it any more'),
+    });
+  });
+
   it('deploys staging again under the same run and attempt', async () => {
     const staging = await seedRun(store, 'staging');
 
