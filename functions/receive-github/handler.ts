@@ -1,9 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
+import { type InvocationContext, InvocationLogger } from '../../shared/aws/lambda/invocation-logger.ts';
+import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { pipelineFileFromEnv, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
 import { AwsSecretSource } from '../../shared/aws/secret-source.ts';
 import { type ApiGatewayV2Event, fromApiGatewayV2, toApiGatewayV2 } from '../../shared/http/api-gateway.ts';
@@ -20,10 +20,9 @@ const webhook = readWebhookEnv(process.env, {
   secretsPrefix: env.PUSHLINE_SECRETS_PREFIX,
 });
 const file = pipelineFileFromEnv(env);
-const logger = new Logger({
-  serviceName: 'pushline',
-  persistentKeys: { function: 'receive-github', stage: env.PUSHLINE_STAGE },
-});
+const logger = new InvocationLogger(
+  new JsonLogger({ function: 'receive-github', stage: env.PUSHLINE_STAGE }),
+);
 const receive = makeReceiveGithub({
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
   file: () => file,
@@ -40,8 +39,9 @@ const receive = makeReceiveGithub({
  * receive-github on AWS: `POST /webhooks/github` on the HTTP API (payload format 2.0). The body
  * goes back to the exact bytes GitHub signed (API Gateway may base64-encode it) before the
  * signature is checked. The event is never logged: its headers carry the signature and its body
- * the push (`logEvent: false` wins over POWERTOOLS_LOGGER_LOG_EVENT).
+ * the push. Logs are JSON lines keyed by the invocation's request id.
  */
-export const handler = middy(async (event: ApiGatewayV2Event) =>
-  toApiGatewayV2(await receive(fromApiGatewayV2(event))),
-).use(injectLambdaContext(logger, { logEvent: false }));
+export const handler = middy(async (event: ApiGatewayV2Event, context: InvocationContext) => {
+  logger.begin(context);
+  return toApiGatewayV2(await receive(fromApiGatewayV2(event)));
+});

@@ -1,69 +1,88 @@
-import { ParameterNotFoundError } from '@aws-lambda-powertools/parameters';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { TransientError } from '../domain/errors.ts';
 import type { SecretSource } from '../ports/secret-source.ts';
 
 /**
- * AWS mode's `SecretSource`, through Powertools parameters (cached for `maxAgeSeconds` across
- * invocations of a warm Lambda). `names` maps a secret name (`github-webhook-secret`) to where it
+ * AWS mode's `SecretSource`. `names` maps a secret name (`github-webhook-secret`) to where it
  * lives: an SSM parameter name (`/pushline/prod/github-webhook-secret`, read with decryption), or
  * a Secrets Manager secret written `secretsmanager:<id>` or as its ARN. An unmapped name is used
- * as the SSM parameter name itself.
+ * as the SSM parameter name itself. A value read is cached for `maxAgeSeconds` across invocations
+ * of a warm Lambda.
  *
- * A parameter or secret that does not exist gives `undefined`; any other failure throws
- * `TransientError` whose message names the parameter, never its value.
+ * A parameter or secret that does not exist gives `undefined` (and is asked again next time);
+ * any other failure throws `TransientError` whose message names the parameter, never its value.
+ *
+ * Two GetParameter / GetSecretValue calls and a cache, written out rather than taken from
+ * Powertools parameters: that library loads the whole SSM client and builds a Secrets Manager
+ * client at module load, a third of a receiver's cold start (docs/aws.md). The Secrets Manager
+ * code is imported on the first `secretsmanager:` read, which most stacks never make.
  */
 export class AwsSecretSource implements SecretSource {
-  private readonly ssm: SSMProvider;
-  private readonly secrets: SecretsProvider;
+  private ssmClient: SSMClient | undefined;
+  private readonly secretsClient: SecretsManagerClient | undefined;
   private readonly names: Readonly<Record<string, string>>;
-  private readonly maxAge: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, { text: string; expiresAt: number }>();
 
   constructor({
     ssmClient,
     secretsClient,
     names = {},
     maxAgeSeconds = 300,
+    now = Date.now,
   }: {
     ssmClient?: SSMClient;
     secretsClient?: SecretsManagerClient;
     names?: Readonly<Record<string, string>>;
     maxAgeSeconds?: number;
+    /** Milliseconds since the epoch, for the cache (tests pass a fake). */
+    now?: () => number;
   } = {}) {
-    this.ssm = new SSMProvider(ssmClient ? { awsSdkV3Client: ssmClient } : {});
-    this.secrets = new SecretsProvider(secretsClient ? { awsSdkV3Client: secretsClient } : {});
+    this.ssmClient = ssmClient;
+    this.secretsClient = secretsClient;
     this.names = names;
-    this.maxAge = maxAgeSeconds;
+    this.maxAgeMs = maxAgeSeconds * 1000;
+    this.now = now;
   }
 
   async get(name: string): Promise<string | undefined> {
     const location = this.names[name] ?? name;
     const secretId = secretsManagerId(location);
+    const key = secretId ? `secretsmanager:${secretId}` : location;
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.now()) return cached.text || undefined;
     try {
-      const value = secretId
-        ? await this.secrets.get(secretId, { maxAge: this.maxAge, throwOnMissing: true })
-        : await this.ssm.get(location.replace(/^ssm:/, ''), {
-            decrypt: true,
-            maxAge: this.maxAge,
-            throwOnMissing: true,
-          });
-      if (value === undefined || value === null) return undefined;
-      const text = typeof value === 'string' ? value : new TextDecoder().decode(value as Uint8Array);
+      const text = secretId ? await this.readSecret(secretId) : await this.readParameter(location);
+      if (text === undefined) return undefined;
+      this.cache.set(key, { text, expiresAt: this.now() + this.maxAgeMs });
       return text === '' ? undefined : text;
     } catch (error) {
-      if (error instanceof ParameterNotFoundError) return undefined;
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.name : 'error';
+      const cause = error instanceof Error ? error.name : 'error';
       throw new TransientError(
         `cannot read secret "${name}" from ${secretId ? 'Secrets Manager' : 'SSM'}: ${cause}`,
-        {
-          cause: error,
-          secret: name,
-        },
+        { cause: error, secret: name },
       );
     }
+  }
+
+  private async readParameter(location: string): Promise<string | undefined> {
+    this.ssmClient ??= new SSMClient({});
+    try {
+      const result = await this.ssmClient.send(
+        new GetParameterCommand({ Name: location.replace(/^ssm:/, ''), WithDecryption: true }),
+      );
+      return result.Parameter?.Value;
+    } catch (error) {
+      if (error instanceof ParameterNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  private async readSecret(secretId: string): Promise<string | undefined> {
+    const { readSecretValue } = await import('./secrets-manager-read.ts');
+    return readSecretValue(secretId, this.secretsClient);
   }
 }
 

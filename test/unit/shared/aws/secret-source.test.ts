@@ -15,8 +15,8 @@ const ssmClient = new SSMClient({ region: 'eu-west-1' });
 const secretsClient = new SecretsManagerClient({ region: 'eu-west-1' });
 const VALUE = 'the-webhook-secret-value';
 
-function source(names: Record<string, string> = {}) {
-  return new AwsSecretSource({ ssmClient, secretsClient, names });
+function source(names: Record<string, string> = {}, now?: () => number) {
+  return new AwsSecretSource({ ssmClient, secretsClient, names, maxAgeSeconds: 60, ...(now ? { now } : {}) });
 }
 
 describe('AwsSecretSource', () => {
@@ -71,5 +71,63 @@ describe('AwsSecretSource', () => {
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('github-webhook-secret');
     expect(JSON.stringify({ message: (error as Error).message, ...(error as object) })).not.toContain(VALUE);
+  });
+
+  it('reads the parameter again once its cached value is older than maxAgeSeconds', async () => {
+    ssm
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Value: 'old' } })
+      .resolves({ Parameter: { Value: 'new' } });
+    let now = 1_000_000;
+    const secrets = source({ s: '/p/s' }, () => now);
+
+    const first = await secrets.get('s');
+    now += 59_000;
+    const cached = await secrets.get('s');
+    now += 2_000;
+    const refreshed = await secrets.get('s');
+
+    expect([first, cached, refreshed]).toEqual(['old', 'old', 'new']);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('asks again for a parameter that did not exist, and answers undefined for an empty one', async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(new ParameterNotFound({ message: 'not found', $metadata: {} }))
+      .resolves({ Parameter: { Value: '' } });
+    const secrets = source({ s: '/p/s' });
+
+    expect(await secrets.get('s')).toBeUndefined();
+    expect(await secrets.get('s')).toBeUndefined();
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('reads an ssm: location and an unmapped name as SSM parameter names', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: VALUE } });
+
+    await source({ token: 'ssm:/pushline/prod/token' }).get('token');
+    await source().get('/pushline/prod/other');
+
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toEqual([
+      '/pushline/prod/token',
+      '/pushline/prod/other',
+    ]);
+  });
+
+  it('reads a secret named by its ARN, decoding a binary secret as UTF-8', async () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pushline/slack-AbCdEf';
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new TextEncoder().encode(VALUE) });
+
+    expect(await source({ 'slack-bot-token': arn }).get('slack-bot-token')).toBe(VALUE);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: arn });
+  });
+
+  it('names the failing service in a Secrets Manager failure', async () => {
+    secretsManager.on(GetSecretValueCommand).rejects(new Error('throttled'));
+
+    await expect(source({ x: 'secretsmanager:pushline/x' }).get('x')).rejects.toThrow(
+      /cannot read secret "x" from Secrets Manager/,
+    );
   });
 });
