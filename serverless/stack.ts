@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { loadPipelineFile } from '../shared/domain/pipeline-file.ts';
 import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from './functions.ts';
@@ -49,6 +50,14 @@ export function stack({
   // Bundled into each function (esbuild `define`), not set as an environment variable: a
   // pipeline file easily outgrows the 4 KB a Lambda environment holds.
   const pipelinesJson = JSON.stringify(parse(pipelineFileText, { merge: true }));
-  const define = { 'process.env.PUSHLINE_PIPELINES': JSON.stringify(pipelinesJson) };
+  const define: Record<string, string> = { 'process.env.PUSHLINE_PIPELINES': JSON.stringify(pipelinesJson) };
+  // The same file as validated here, defaults applied, so that a cold start only has to
+  // JSON.parse it instead of building and running the pipeline-file schema (~20 % of a
+  // function's load time: docs/aws.md). Only when JSON carries it exactly; otherwise the
+  // function validates PUSHLINE_PIPELINES itself (shared/aws/lambda/lambda-env.ts).
+  const validatedJson = JSON.stringify(file);
+  if (isDeepStrictEqual(JSON.parse(validatedJson), file)) {
+    define.PUSHLINE_PACKAGED_PIPELINE_FILE = JSON.stringify(validatedJson);
+  }
   return { functions, resources: stackResources(file, names), pipelinesJson, define };
 }

@@ -1,7 +1,23 @@
 import * as z from 'zod';
 import { formatIssues } from '../../../events/parse.ts';
 import { ConfigError } from '../../domain/errors.ts';
-import { PushlineFile } from '../../domain/pipeline-config.ts';
+import type { PushlineFile } from '../../domain/pipeline-config.ts';
+
+/**
+ * pushline.yml as serverless/stack.ts validated it at packaging (every default applied), as JSON:
+ * esbuild's `define` puts it in the bundles. Undefined outside a packaged bundle (tests, tsx).
+ */
+declare const PUSHLINE_PACKAGED_PIPELINE_FILE: string | undefined;
+const packagedFile =
+  typeof PUSHLINE_PACKAGED_PIPELINE_FILE === 'string' ? PUSHLINE_PACKAGED_PIPELINE_FILE : undefined;
+
+// The pipeline-file schema is imported only where there is no packaged file to trust: building
+// and running it is a fifth of a function's cold start (docs/aws.md, "Bundle size and load time").
+// The test is on the defined name itself so that esbuild folds it and leaves the schema out.
+const pipelineFileSchema =
+  typeof PUSHLINE_PACKAGED_PIPELINE_FILE === 'string'
+    ? undefined
+    : (await import('../../domain/pipeline-config.ts')).PushlineFile;
 
 /**
  * The configuration every Pushline function reads at cold start, from its environment (set by
@@ -34,15 +50,22 @@ export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
   return result.data;
 }
 
-/** The pipeline file carried in `PUSHLINE_PIPELINES`, validated (every default applied). */
+/**
+ * The pipeline file carried in `PUSHLINE_PIPELINES`, validated (every default applied). In a
+ * packaged bundle that is the file validated at packaging, read as is.
+ */
 export function pipelineFileFromEnv(env: LambdaEnv): PushlineFile {
+  if (packagedFile !== undefined && env.PUSHLINE_PIPELINES === process.env.PUSHLINE_PIPELINES) {
+    return JSON.parse(packagedFile) as PushlineFile;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(env.PUSHLINE_PIPELINES);
   } catch (error) {
     throw new ConfigError('PUSHLINE_PIPELINES is not JSON', [], { cause: error });
   }
-  const result = PushlineFile.safeParse(raw);
+  // jitless: a one-off parse, which zod's compiled fast path would cost more than it saves.
+  const result = pipelineFileSchema!.safeParse(raw, { jitless: true });
   if (!result.success) {
     throw new ConfigError(
       `PUSHLINE_PIPELINES is not a valid pipeline file: ${formatIssues(result.error.issues)}`,
