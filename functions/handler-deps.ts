@@ -4,19 +4,13 @@ import type { Run } from '../shared/domain/run.ts';
 import type { Builder } from '../shared/ports/builder.ts';
 import type { Clock } from '../shared/ports/clock.ts';
 import type { Deployer } from '../shared/ports/deployer.ts';
+import type { Logger } from '../shared/ports/logger.ts';
 import type { MetricsSource } from '../shared/ports/metrics-source.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
 import type { Scheduler } from '../shared/ports/scheduler.ts';
 
-/**
- * The smallest logger the handlers need. Powertools' `Logger` and `console` both fit; the
- * handlers log decisions that leave no event behind (a run that waits, an outcome nobody owns).
- */
-export interface HandlerLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logger stage handlers take (one `Logger` for the whole code base). */
+export type HandlerLogger = Logger;
 
 /**
  * What the stage handlers are made with, in both modes. Each `make<Name>` takes the fields it
@@ -38,7 +32,7 @@ export interface HandlerDeps {
   logger?: HandlerLogger;
 }
 
-export const silentLogger: HandlerLogger = { info() {}, warn() {}, error() {} };
+export { silentLogger } from '../shared/ports/logger.ts';
 
 /** Every run of `pipeline` that is still running (all pages). */
 export async function runningRuns(store: RunStore, pipeline: string): Promise<Run[]> {

@@ -1,3 +1,5 @@
+import type { Logger } from '../ports/logger.ts';
+
 /**
  * Framework-neutral webhook types. The local HTTP server and the API Gateway adapter both turn
  * their requests into a `WebhookRequest` and send back a `WebhookResponse`, so the receivers
@@ -22,17 +24,10 @@ export type WebhookHandler = (request: WebhookRequest) => Promise<WebhookRespons
 /** GitHub caps its payloads at 25 MB, but a push that large is not one Pushline wants; 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/**
- * The logging a receiver needs; Powertools `Logger` and `console` both fit. Receivers log ids,
- * event names and outcomes — never a header value, a body or a secret.
- */
-export interface WebhookLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
+/** The logger webhook receivers take (one `Logger` for the whole code base). */
+export type WebhookLogger = Logger;
 
-export const silentLogger: WebhookLogger = { info() {}, warn() {}, error() {} };
+export { silentLogger } from '../ports/logger.ts';
 
 /**
  * Lower-cases header names and joins repeated values, as Node's `IncomingMessage.headers` and API

@@ -4,16 +4,14 @@ import { dirname, join } from 'node:path';
 import { TransientError } from '../domain/errors.ts';
 import type { Builder, BuildOutcome, BuildRequest } from '../ports/builder.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import { silentLogger } from '../ports/logger.ts';
 import { type BuildRecord, buildDir, indexPath, writeRecord } from './buildspec/build-record.ts';
 import { type ReapedBuild, reapOrphanBuilds } from './buildspec/reap-orphans.ts';
 import { BuildExecution } from './buildspec/run-build.ts';
 
-/** The smallest logger the builder needs; Powertools' `Logger` and `console` both fit. */
-export interface BuilderLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logger the local builder takes (one `Logger` for the whole code base). */
+export type BuilderLogger = Logger;
 
 /** Which run a finished build belongs to (`onFinished`'s second argument). */
 export interface FinishedBuild {
@@ -42,7 +40,6 @@ export interface LocalBuilderOptions {
 }
 
 const DEFAULT_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
-const silent: BuilderLogger = { info() {}, warn() {}, error() {} };
 
 interface RunningBuild {
   execution: BuildExecution;
@@ -68,7 +65,7 @@ export class LocalBuilder implements Builder {
 
   constructor(private readonly options: LocalBuilderOptions) {
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /** Kills and marks FAULT the builds a previous server left IN_PROGRESS; see `reapOrphanBuilds`. */

@@ -3,29 +3,14 @@ import { type FunctionName, subscribersOf } from '../../functions/subscriptions.
 import { PushlineError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
+import { type ScopedLogger, silentLogger } from '../ports/logger.ts';
 import type { RunStore } from '../ports/run-store.ts';
 
-/**
- * The logging the bus and its handlers use: levelled messages with structured extras, and children
- * that carry keys (the event id) on every line. Powertools' `Logger` fits, and so does the local
- * console logger (cli/local/console-logger.ts).
- */
-export interface BusLogger {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-  createChild(options: { persistentKeys: Record<string, unknown> }): BusLogger;
-}
+/** The bus's logger: each handler invocation gets a child keyed by its event (one `Logger` for the whole code base). */
+export type BusLogger = ScopedLogger;
 
 /** A logger that drops everything (tests, and callers that log elsewhere). */
-export const silentBusLogger: BusLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  createChild: () => silentBusLogger,
-};
+export { silentLogger as silentBusLogger } from '../ports/logger.ts';
 
 /** What a handler gets besides its event: who it is, which try this is, and a logger keyed by the event id. */
 export interface BusContext {
@@ -75,7 +60,7 @@ export class LocalBus implements EventBus {
 
   constructor(options: LocalBusOptions) {
     this.store = options.store;
-    this.logger = options.logger ?? silentBusLogger;
+    this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.retryDelaysMs = options.retryDelaysMs ?? [200, 1000, 5000];
     this.sleep = options.sleep ?? defaultSleep;

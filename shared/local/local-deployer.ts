@@ -4,17 +4,15 @@ import { NotFoundError, TransientError, ValidationError } from '../domain/errors
 import type { LocalTarget } from '../domain/pipeline-config.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Deployer, DeploymentOutcome, DeployRequest, Environment } from '../ports/deployer.ts';
+import type { Logger } from '../ports/logger.ts';
+import { silentLogger } from '../ports/logger.ts';
 import type { MetricsSource } from '../ports/metrics-source.ts';
 import { CanaryProxy, type CanaryProxyOptions } from './canary-proxy.ts';
 import { freePort, isPortFree, ProcessManager, ProcessStartError, reapOrphans } from './process-manager.ts';
 import { ProxyMetricsSource } from './proxy-metrics-source.ts';
 
-/** The smallest logger the deployer needs; Powertools' `Logger` and `console` both fit. */
-export interface DeployerLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logger the local deployer takes (one `Logger` for the whole code base). */
+export type DeployerLogger = Logger;
 
 export interface LocalDeployerOptions {
   /** Pid files go to `<dataDir>/processes/`, app logs to `<dataDir>/logs/<deploymentId>.log`. */
@@ -63,8 +61,6 @@ interface Production {
   canary?: string;
 }
 
-const silent: DeployerLogger = { info() {}, warn() {}, error() {} };
-
 /**
  * The `Deployer` of local mode. Staging runs the release as a process on its configured port;
  * production runs every release on a free port behind a `CanaryProxy` on the configured port,
@@ -84,7 +80,7 @@ export class LocalDeployer implements Deployer {
   private stopping = false;
 
   constructor(private readonly options: LocalDeployerOptions) {
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.makeProxy = options.proxyFactory ?? ((o) => new CanaryProxy(o));
     this.processes = new ProcessManager({
       dataDir: options.dataDir,
