@@ -1,6 +1,5 @@
-import { Octokit } from '@octokit/rest';
-import { type RetryOptions, WebClient } from '@slack/web-api';
-import { IncomingWebhook } from '@slack/webhook';
+import type { RetryOptions } from '@slack/web-api';
+import type { IncomingWebhook } from '@slack/webhook';
 import type { PipelineConfig, PushlineFile } from '../domain/pipeline-config.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -11,7 +10,6 @@ import { GitHubNotifier } from './github-notifier.ts';
 import { GitLabNotifier } from './gitlab-notifier.ts';
 import { type NotifyLogger, silentLogger } from './logger.ts';
 import { SlackBotNotifier } from './slack-bot-notifier.ts';
-import { slackLogger } from './slack-logger.ts';
 import { SlackWebhookNotifier } from './slack-webhook-notifier.ts';
 
 /** The secret names notifiers read from the `SecretSource`. */
@@ -58,7 +56,9 @@ export interface BuildNotifiersOptions {
  *   that host with `commitStatus` on.
  * - `console`: always in local mode.
  *
- * Secrets are read once, handed to the clients and never logged.
+ * Secrets are read once, handed to the clients and never logged. The Slack and GitHub client
+ * libraries are imported here, only when a notifier needs them: a stack that does not use them
+ * does not load them at all (they are half the notify function's bundle).
  */
 export async function buildNotifiers(options: BuildNotifiersOptions): Promise<Notifier[]> {
   const { secrets, file, store, clock, dashboardUrl } = options;
@@ -70,6 +70,10 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
   const wantsBot = pipelines.some((p) => p.notifications.slack?.channel);
   const botToken = wantsBot ? await secrets.get(NOTIFY_SECRETS.slackBotToken) : undefined;
   if (botToken) {
+    const [{ WebClient }, { slackLogger }] = await Promise.all([
+      import('@slack/web-api'),
+      import('./slack-logger.ts'),
+    ]);
     const client = new WebClient(botToken, {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
       retryConfig: options.slackRetry ?? SLACK_RETRY,
@@ -85,8 +89,10 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
     const slack = pipeline.notifications.slack;
     if (!slack || (botToken && slack.channel)) continue;
     const url = await secrets.get(slack.webhook ?? NOTIFY_SECRETS.slackWebhookUrl);
-    if (url) webhooks.set(pipeline.name, new IncomingWebhook(url, { timeout: 10_000 }));
-    else
+    if (url) {
+      const { IncomingWebhook } = await import('@slack/webhook');
+      webhooks.set(pipeline.name, new IncomingWebhook(url, { timeout: 10_000 }));
+    } else
       logger.warn('slack is configured but neither a bot token nor a webhook URL is set', {
         pipeline: pipeline.name,
       });
@@ -98,6 +104,7 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
   if (uses(pipelines, 'github')) {
     const token = await secrets.get(NOTIFY_SECRETS.githubToken);
     if (token) {
+      const { Octokit } = await import('@octokit/rest');
       const octokit = new Octokit({
         auth: token,
         userAgent: 'pushline',
