@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeReceiveGithub } from '../../functions/receive-github/receive-github.ts';
 import { makeReceiveGitlab } from '../../functions/receive-gitlab/receive-gitlab.ts';
+import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { apiRoutes } from '../../shared/local/api-routes.ts';
 import { dashboardRoutes } from '../../shared/local/dashboard-routes.ts';
@@ -49,7 +50,7 @@ export interface LocalApp {
   readonly dataDir: string;
   readonly server: LocalHttpServer;
   readonly store: SqliteRunStore;
-  readonly bus: LocalBus;
+  readonly bus: LocalBus<FunctionName>;
   readonly outbox: Outbox;
   readonly secrets: SecretSource;
   readonly clock: Clock;
@@ -84,6 +85,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
   const secrets = new EnvSecretSource({ env: resolved.variables });
   const store = new SqliteRunStore({ file: join(dataDir, DATABASE_FILE), clock });
   const bus = new LocalBus({
+    subscribers: subscribersOf,
     store,
     clock,
     logger,

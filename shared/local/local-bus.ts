@@ -1,5 +1,4 @@
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
-import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
 import { PushlineError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
@@ -13,8 +12,8 @@ export type BusLogger = ScopedLogger;
 export { silentLogger as silentBusLogger } from '../ports/logger.ts';
 
 /** What a handler gets besides its event: who it is, which try this is, and a logger keyed by the event id. */
-export interface BusContext {
-  functionName: FunctionName;
+export interface BusContext<Name extends string = string> {
+  functionName: Name;
   eventId: string;
   /** 1 on the first delivery, 2 on the first retry… */
   attempt: number;
@@ -22,12 +21,20 @@ export interface BusContext {
 }
 
 /** A function's reaction to a pipeline event. It records what it did in the store; it never publishes. */
-export type BusHandler = (event: PipelineEvent, context: BusContext) => Promise<void> | void;
+export type BusHandler<Name extends string = string> = (
+  event: PipelineEvent,
+  context: BusContext<Name>,
+) => Promise<void> | void;
 
 /** The note kind a handler's final failure leaves on the run. */
 export const DEAD_LETTER_NOTE = 'dead-letter';
 
-export interface LocalBusOptions {
+export interface LocalBusOptions<Name extends string = string> {
+  /**
+   * The functions subscribed to a detail-type: `subscribersOf` of `functions/subscriptions.ts`, the
+   * table the AWS rules are generated from too (passed in, so that shared/ never imports functions/).
+   */
+  subscribers: (detailType: DetailType) => readonly Name[];
   /** Where dead letters are noted (on the run they concern). */
   store: Pick<RunStore, 'addNote'>;
   logger?: BusLogger;
@@ -50,15 +57,17 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * on the run as a `dead-letter` note and logged. `publish` resolves once every handler of the events
  * has succeeded or been dead-lettered, and never rejects: a handler cannot crash the process.
  */
-export class LocalBus implements EventBus {
-  private readonly handlers = new Map<FunctionName, BusHandler>();
+export class LocalBus<Name extends string = string> implements EventBus {
+  private readonly handlers = new Map<Name, BusHandler<Name>>();
+  private readonly subscribers: (detailType: DetailType) => readonly Name[];
   private readonly store: Pick<RunStore, 'addNote'>;
   private readonly logger: BusLogger;
   private readonly clock: Clock;
   private readonly retryDelaysMs: readonly number[];
   private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(options: LocalBusOptions) {
+  constructor(options: LocalBusOptions<Name>) {
+    this.subscribers = options.subscribers;
     this.store = options.store;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
@@ -67,7 +76,7 @@ export class LocalBus implements EventBus {
   }
 
   /** Registers the handler of one function of the subscription table. One handler per function. */
-  on(functionName: FunctionName, handler: BusHandler): this {
+  on(functionName: Name, handler: BusHandler<Name>): this {
     if (this.handlers.has(functionName)) {
       throw new Error(`the bus already has a handler for ${functionName}`);
     }
@@ -76,8 +85,8 @@ export class LocalBus implements EventBus {
   }
 
   /** The registered functions an event of this detail-type goes to. */
-  handlersOf(detailType: DetailType): FunctionName[] {
-    return subscribersOf(detailType).filter((name) => this.handlers.has(name));
+  handlersOf(detailType: DetailType): Name[] {
+    return this.subscribers(detailType).filter((name) => this.handlers.has(name));
   }
 
   /** Delivers the events in order; each event's handlers run side by side. */
@@ -95,7 +104,7 @@ export class LocalBus implements EventBus {
     }
   }
 
-  private async deliver(functionName: FunctionName, event: PipelineEvent): Promise<void> {
+  private async deliver(functionName: Name, event: PipelineEvent): Promise<void> {
     const handler = this.handlers.get(functionName)!;
     const { eventId, runId } = event.detail;
     const logger = this.logger.createChild({
@@ -120,7 +129,7 @@ export class LocalBus implements EventBus {
   }
 
   private async deadLetter(
-    functionName: FunctionName,
+    functionName: Name,
     event: PipelineEvent,
     attempts: number,
     error: unknown,

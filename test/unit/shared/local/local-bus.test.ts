@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { subscribersOf } from '../../../../functions/subscriptions.ts';
 import { newEvent } from '../../../../shared/app/new-event.ts';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { type BusLogger, DEAD_LETTER_NOTE, LocalBus } from '../../../../shared/local/local-bus.ts';
@@ -34,6 +35,7 @@ async function setUp(retryDelaysMs: number[] = [10, 20]) {
   const lines: Line[] = [];
   const sleeps: number[] = [];
   const bus = new LocalBus({
+    subscribers: subscribersOf,
     store,
     clock,
     logger: recordingLogger(lines),
@@ -154,6 +156,7 @@ describe('LocalBus', () => {
   it('still resolves when the dead letter cannot be noted', async () => {
     const lines: Line[] = [];
     const bus = new LocalBus({
+      subscribers: subscribersOf,
       store: { addNote: () => Promise.reject(new Error('database is closed')) },
       logger: recordingLogger(lines),
       retryDelaysMs: [],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { PipelineEvent } from '../../../../events/pipeline-events.ts';
+import { subscribersOf } from '../../../../functions/subscriptions.ts';
 import { newEvent } from '../../../../shared/app/new-event.ts';
 import { recordEvents } from '../../../../shared/app/record-events.ts';
 import type { Run } from '../../../../shared/domain/run.ts';
@@ -57,7 +58,12 @@ describe('Outbox', () => {
   it('publishes a cascade of handlers in seq order, each event once, and never an ignored one', async () => {
     const clock = new ContractClock();
     const store = new SqliteRunStore({ file: ':memory:', clock });
-    const bus = new LocalBus({ store, clock, retryDelaysMs: [] });
+    const bus = new LocalBus({
+      subscribers: subscribersOf,
+      store,
+      clock,
+      retryDelaysMs: [],
+    });
     const outbox = new Outbox({ source: store, bus });
     const seen: string[] = [];
     bus.on('start-build', async (event) => {
