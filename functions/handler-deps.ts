@@ -1,6 +1,5 @@
 import type { Platform } from '../shared/domain/next-step.ts';
 import type { PipelineConfig } from '../shared/domain/pipeline-config.ts';
-import type { Run } from '../shared/domain/run.ts';
 import type { Builder } from '../shared/ports/builder.ts';
 import type { Clock } from '../shared/ports/clock.ts';
 import type { Deployer } from '../shared/ports/deployer.ts';
@@ -32,36 +31,8 @@ export interface HandlerDeps {
   logger?: HandlerLogger;
 }
 
+export { allRunningRuns, runningRuns } from '../shared/app/running-runs.ts';
 export { silentLogger } from '../shared/ports/logger.ts';
-
-/** Every run of `pipeline` that is still running (all pages). */
-export async function runningRuns(store: RunStore, pipeline: string): Promise<Run[]> {
-  const runs: Run[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({
-      pipeline,
-      status: ['running'],
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    runs.push(...page.runs);
-    cursor = page.cursor;
-  } while (cursor);
-  return runs;
-}
-
-/** Every run that is still running, of any pipeline (all pages). */
-export async function allRunningRuns(store: RunStore): Promise<Run[]> {
-  const runs: Run[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ status: ['running'], limit: 100, ...(cursor ? { cursor } : {}) });
-    runs.push(...page.runs);
-    cursor = page.cursor;
-  } while (cursor);
-  return runs;
-}
 
 /**
  * Adds a note to a run once per `key` (a redelivered event does not repeat it): "waiting for run

@@ -1,0 +1,24 @@
+import type { Run } from '../domain/run.ts';
+import type { RunStore } from '../ports/run-store.ts';
+
+/** Every run that is still running — of one pipeline, or of all (every page of the store's list). */
+export async function runningRuns(store: RunStore, pipeline?: string): Promise<Run[]> {
+  const runs: Run[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({
+      ...(pipeline ? { pipeline } : {}),
+      status: ['running'],
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    runs.push(...page.runs);
+    cursor = page.cursor;
+  } while (cursor);
+  return runs;
+}
+
+/** Every run that is still running, of any pipeline. */
+export function allRunningRuns(store: RunStore): Promise<Run[]> {
+  return runningRuns(store);
+}
