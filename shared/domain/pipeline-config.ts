@@ -62,6 +62,18 @@ export const TriggerConfig = z.strictObject({
 
 export const ComputePlatform = z.enum(['ECS', 'Lambda', 'Server']);
 
+/**
+ * A smoke check of a CodeDeploy target: an HTTP GET the lifecycle hook runs against the new
+ * release inside the deployment, which must answer `expectStatus` within `timeoutSeconds`
+ * (functions/lifecycle-hook; every check of a target runs at once, within the hook's 60 s).
+ */
+export const SmokeCheck = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  /** Seconds one GET may take before it counts as failed. */
+  timeoutSeconds: z.number().int().min(1).max(60).default(10),
+});
+
 export const CodeDeployTarget = z.strictObject({
   application: z.string().min(1),
   deploymentGroup: z.string().min(1),
@@ -73,6 +85,8 @@ export const CodeDeployTarget = z.strictObject({
   containerPort: z.number().int().min(1).max(65535).optional(),
   functionName: z.string().optional(),
   alias: z.string().optional(),
+  /** ECS and Lambda: checks the lifecycle hook runs before CodeDeploy goes on (AWS mode only). */
+  smokeChecks: z.array(SmokeCheck).min(1, 'list at least one check, or leave smokeChecks out').optional(),
 });
 
 export const LocalTarget = z.strictObject({
@@ -202,3 +216,4 @@ export type CanaryConfig = z.output<typeof CanaryConfig>;
 export type CanaryMetric = z.output<typeof CanaryMetric>;
 export type LocalTarget = z.output<typeof LocalTarget>;
 export type CodeDeployTarget = z.output<typeof CodeDeployTarget>;
+export type SmokeCheck = z.output<typeof SmokeCheck>;

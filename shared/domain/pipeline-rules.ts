@@ -110,6 +110,66 @@ function checkCanary(pipeline: Record<string, unknown>, report: Report): void {
 }
 
 /**
+ * CloudWatch metrics that count requests (ALB per target and per load balancer, API Gateway,
+ * Lambda): summed over a window they are the canary's request count, which the judge compares
+ * with `minRequests`. The same list as the AWS metrics source's (shared/aws/cloudwatch-queries.ts;
+ * a property test keeps the two in agreement).
+ */
+export const REQUEST_COUNT_METRICS: readonly string[] = [
+  'RequestCountPerTarget',
+  'RequestCount',
+  'Count',
+  'Invocations',
+];
+
+/**
+ * A canary judged on AWS for an ECS or Server target reads every metric from CloudWatch as written
+ * (only Lambda targets have built-in metrics, per version), and needs one that counts requests:
+ * without it every verdict would be "inconclusive" and the canary would end on `noData`. Said here,
+ * at `pushline validate` and packaging, rather than at the first canary check.
+ */
+function checkAwsCanaryMetrics(pipeline: Record<string, unknown>, report: Report): void {
+  const production = record(pipeline.production);
+  const platform = str(record(production?.codedeploy)?.platform);
+  if (platform !== 'ECS' && platform !== 'Server') return;
+  const canary = record(production?.canary);
+  if (!canary || !Array.isArray(canary.metrics)) return;
+  const path: Path = ['production', 'canary', 'metrics'];
+  let counted = false;
+  canary.metrics.forEach((value, i) => {
+    const metric = record(value);
+    if (!metric) return;
+    const cloudwatch = record(metric.cloudwatch);
+    if (!cloudwatch) {
+      const name = str(metric.name) ?? `metrics[${i}]`;
+      report(
+        [...path, i, 'cloudwatch'],
+        `metric ${name} has no cloudwatch block: on AWS the canary of ${platform === 'ECS' ? 'an ECS' : 'a Server'} target reads every metric from CloudWatch (built-in metrics exist for Lambda targets only)`,
+      );
+      return;
+    }
+    if (REQUEST_COUNT_METRICS.includes(str(cloudwatch.metricName) ?? '')) counted = true;
+  });
+  if (!counted) {
+    report(
+      path,
+      `no metric counts the canary's requests: add one whose cloudwatch.metricName is ${REQUEST_COUNT_METRICS.join(', ')} (summed), or every verdict of this ${platform} canary is inconclusive`,
+    );
+  }
+}
+
+/** Lifecycle hooks run Lambda functions on ECS and Lambda targets only. */
+function checkSmokeChecks(target: unknown, path: Path, report: Report): void {
+  const codedeploy = record(target);
+  if (codedeploy?.smokeChecks !== undefined && codedeploy.platform === 'Server') {
+    report(
+      [...path, 'smokeChecks'],
+      'smokeChecks are for ECS and Lambda targets; a Server target runs its checks as hook scripts in its own appspec.yml',
+    );
+  }
+}
+
+/**
  * A predefined CodeDeploy canary (`…Canary10Percent15Minutes`) holds its share of traffic for a
  * fixed time, then shifts the rest: the judge must be done by then, and both must mean the same share.
  */
@@ -141,9 +201,13 @@ function checkCodeDeployCanary(
 export function checkPipeline(value: unknown, report: Report): void {
   const pipeline = record(value);
   if (!pipeline) return;
-  checkCodeDeploy(record(pipeline.staging)?.codedeploy, ['staging', 'codedeploy'], report);
-  checkCodeDeploy(record(pipeline.production)?.codedeploy, ['production', 'codedeploy'], report);
+  for (const environment of ['staging', 'production'] as const) {
+    const target = record(pipeline[environment])?.codedeploy;
+    checkCodeDeploy(target, [environment, 'codedeploy'], report);
+    checkSmokeChecks(target, [environment, 'codedeploy'], report);
+  }
   checkCanary(pipeline, report);
+  checkAwsCanaryMetrics(pipeline, report);
   const slack = record(record(pipeline.notifications)?.slack);
   if (slack && slack.channel === undefined && slack.webhook === undefined) {
     report(['notifications', 'slack'], 'name a Slack `channel` (bot token) or a `webhook` secret');

@@ -186,8 +186,19 @@ describe('CloudWatchMetricsSource', () => {
   });
 
   it('refuses, before any call, a non-Lambda canary it cannot read: no query, no request count', async () => {
+    // The pipeline-file rules refuse such a canary at validation; the source still does not trust it.
+    const pipeline = ecs([
+      {
+        name: 'requests',
+        cloudwatch: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount' },
+        min: 1,
+      },
+    ]);
+    pipeline.production.canary.metrics = [
+      { name: 'error_rate', local: 'error_rate', max: 0.01, worseWhen: 'higher' },
+    ];
     const sample = new CloudWatchMetricsSource({ client }).sample({
-      pipeline: ecs([{ name: 'error_rate', local: 'error_rate', max: 0.01 }]),
+      pipeline,
       deploymentId: 'd-1',
       start: START,
       end: END,

@@ -63,6 +63,16 @@ const ecs = PipelineConfig.parse({
       container: 'web',
       containerPort: 8080,
     },
+    // An ECS canary reads CloudWatch and needs a request count (the pipeline-file rules).
+    canary: {
+      metrics: [
+        {
+          name: 'requests',
+          cloudwatch: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCountPerTarget' },
+          min: 1,
+        },
+      ],
+    },
   },
 });
 const lambdaPipeline = PipelineConfig.parse({

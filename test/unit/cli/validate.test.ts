@@ -88,7 +88,7 @@ describe('pushline validate', () => {
     expect(lines[1]).toBe(
       '  web: github acme/web | on branches [main, release/**], tags [v*.*.*], pathsIgnore [docs/**, **/*.md]' +
         ' | build (CodeBuild acme-web-build) → staging (CodeDeploy ECS, local :4100) → canary → production (CodeDeploy ECS, local :4200)' +
-        ' | canary 10% for 10m, every 1m on error_rate, latency_p95 (vs baseline, 1 alarm)',
+        ' | canary 10% for 10m, every 1m on requests, error_rate, latency_p95 (vs baseline, 1 alarm)',
     );
     expect(lines[2]).toMatch(
       /^ {2}payments-api: codecommit payments-api \| on branches \[main\], paths \[src\/\*\*, /,

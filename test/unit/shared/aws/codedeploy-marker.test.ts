@@ -79,7 +79,7 @@ describe('smoke checks of a target (read defensively)', () => {
   it('reads the proposed smokeChecks key with its defaults', () => {
     const target = { ...ecs, smokeChecks: [{ url: 'https://test.example.com/healthz' }] };
 
-    expect(smokeChecksOf(target)).toEqual([
+    expect(smokeChecksOf(target as never)).toEqual([
       { url: 'https://test.example.com/healthz', expectStatus: 200, timeoutSeconds: 10 },
     ]);
   });

@@ -17,6 +17,13 @@ function problems(...pipelines: Record<string, unknown>[]): string[] {
   return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
+/** A metric an ECS canary on AWS can be judged by: it counts the canary's requests. */
+const ALB_REQUESTS = {
+  name: 'requests',
+  cloudwatch: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCountPerTarget', stat: 'Sum' },
+  min: 1,
+};
+
 const codedeploy = (platform: string, more: Record<string, unknown> = {}) => ({
   application: 'acme-web',
   deploymentGroup: 'acme-web-production',
@@ -195,7 +202,7 @@ describe('PushlineFile', () => {
             codedeploy: codedeploy('ECS', {
               deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
             }),
-            canary: { traffic: 20, bake: '10m' },
+            canary: { traffic: 20, bake: '10m', metrics: [ALB_REQUESTS] },
           },
         }),
       );

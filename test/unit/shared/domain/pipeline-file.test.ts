@@ -129,6 +129,12 @@ describe('parsePipelineFile', () => {
         /^14 {2}pipelines\[0\]\.production\.codedeploy\.deploymentConfig: CodeDeployDefault\.LambdaCanary10Percent5Minutes is a Lambda configuration; an ECS target takes one of /,
       ),
       '17  pipelines[0].production.canary.bake: bake (2m) is shorter than interval (5m): the canary would end before its first check',
+      expect.stringMatching(
+        /^18 {2}pipelines\[0\]\.production\.canary\.metrics: no metric counts the canary's requests/,
+      ),
+      expect.stringMatching(
+        /^19 {2}pipelines\[0\]\.production\.canary\.metrics\[0\]\.cloudwatch: metric error_rate has no cloudwatch block/,
+      ),
       '21  pipelines[0].production.canary.metrics[0].min: min (0.5) is greater than max (0.1): no value of error_rate could pass',
       '23  pipelines[1].name: pipeline name web is already used by pipelines[0]',
       '26  pipelines[1].timeouts.build: "soon" is not a duration (use e.g. 30s, 5m, 1h30m)',
