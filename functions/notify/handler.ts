@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
@@ -26,8 +25,9 @@ const dashboardUrl = notifyEnv.data.PUSHLINE_DASHBOARD_URL;
 const logger = new JsonLogger({ function: 'notify', stage: env.PUSHLINE_STAGE });
 const file = pipelineFileFromEnv(env);
 const store = new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE });
+// No SSM client here: the source builds one at the first secret it reads, which a stack whose
+// pipelines configure no notifier never does.
 const secrets = new AwsSecretSource({
-  ssmClient: new SSMClient({}),
   // Each secret is the SSM parameter `<prefix><NAME>`, e.g. `/pushline/prod/SLACK_BOT_TOKEN`.
   names: Object.fromEntries(
     notifySecretNames(file).map((name) => [name, `${env.PUSHLINE_SECRETS_PREFIX}${name}`]),

@@ -1,5 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { TransientError } from '../domain/errors.ts';
 import type { SecretSource } from '../ports/secret-source.ts';
 
@@ -14,12 +14,13 @@ import type { SecretSource } from '../ports/secret-source.ts';
  * any other failure throws `TransientError` whose message names the parameter, never its value.
  *
  * Two GetParameter / GetSecretValue calls and a cache, written out rather than taken from
- * Powertools parameters: that library loads the whole SSM client and builds a Secrets Manager
- * client at module load, a third of a receiver's cold start (docs/aws.md). The Secrets Manager
- * code is imported on the first `secretsmanager:` read, which most stacks never make.
+ * Powertools parameters, which loads the whole SSM client and builds a Secrets Manager client at
+ * module load (docs/aws.md, "Bundle size and load time"). Each service's code is imported on the
+ * first read from it: most stacks never read Secrets Manager, and a notify function with no
+ * notifier configured reads nothing.
  */
 export class AwsSecretSource implements SecretSource {
-  private ssmClient: SSMClient | undefined;
+  private readonly ssmClient: SSMClient | undefined;
   private readonly secretsClient: SecretsManagerClient | undefined;
   private readonly names: Readonly<Record<string, string>>;
   private readonly maxAgeMs: number;
@@ -68,16 +69,8 @@ export class AwsSecretSource implements SecretSource {
   }
 
   private async readParameter(location: string): Promise<string | undefined> {
-    this.ssmClient ??= new SSMClient({});
-    try {
-      const result = await this.ssmClient.send(
-        new GetParameterCommand({ Name: location.replace(/^ssm:/, ''), WithDecryption: true }),
-      );
-      return result.Parameter?.Value;
-    } catch (error) {
-      if (error instanceof ParameterNotFound) return undefined;
-      throw error;
-    }
+    const { readParameterValue } = await import('./ssm-parameter-read.ts');
+    return readParameterValue(location.replace(/^ssm:/, ''), this.ssmClient);
   }
 
   private async readSecret(secretId: string): Promise<string | undefined> {
