@@ -2,7 +2,7 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import { CodeBuildBuilder } from '../../shared/aws/codebuild-builder.ts';
+import { stopOnlyBuilder } from '../../shared/aws/codebuild-stop.ts';
 import { CodeDeployControl, controlOnlyDeployer } from '../../shared/aws/codedeploy-control.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
@@ -17,7 +17,8 @@ const watchdog = makeWatchdog({
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
   pipelines: pipelineLookup(pipelineFileFromEnv(env)),
   clock: systemClock,
-  builder: new CodeBuildBuilder({ client: new CodeBuildClient({}) }),
+  // Only StopBuild is imported (and granted): the watchdog never starts a build.
+  builder: stopOnlyBuilder(new CodeBuildClient({})),
   // The watchdog only stops what overran: StopBuild, and StopDeployment with rollback.
   deployer: controlOnlyDeployer(new CodeDeployControl({ client: new CodeDeployClient({}) })),
   logger,

@@ -1,8 +1,9 @@
-import { type CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
+import { type CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { ConfigError, NotFoundError } from '../domain/errors.ts';
 import type { Builder, BuildRequest } from '../ports/builder.ts';
 import { asTransientAws } from './aws-errors.ts';
 import { BUILD_ENV, consoleUrl } from './codebuild-ids.ts';
+import { stopBuild } from './codebuild-stop.ts';
 
 export { BUILD_ENV, buildIdFromArn, consoleUrl } from './codebuild-ids.ts';
 
@@ -64,19 +65,8 @@ export class CodeBuildBuilder implements Builder {
     }
   }
 
-  async stop(buildId: string, _reason: string): Promise<void> {
-    try {
-      await this.client.send(new StopBuildCommand({ id: buildId }));
-    } catch (error) {
-      // Stopping a build that already ended (or never existed) leaves it as it is: nothing to do.
-      if (
-        error instanceof Error &&
-        ['InvalidInputException', 'ResourceNotFoundException'].includes(error.name)
-      ) {
-        return;
-      }
-      throw asTransientAws(error, 'CodeBuild StopBuild');
-    }
+  stop(buildId: string, _reason: string): Promise<void> {
+    return stopBuild(this.client, buildId);
   }
 }
 
