@@ -10,7 +10,9 @@ const client = new CodeBuildClient({ region: 'eu-west-1' });
 const BUILD_ID = 'web-build:0c41b5ad-4a37-4d0f-9f2a-1d2c3e4f5a6b';
 
 describe('stopOnlyBuilder', () => {
-  beforeEach(() => codebuild.reset());
+  beforeEach(() => {
+    codebuild.reset();
+  });
 
   it('stops builds, a missing one included, and says what failed otherwise', async () => {
     // Prepare
