@@ -33,6 +33,8 @@ import type { LocalApp } from './create-local-app.ts';
  * Builds and deployments report back through callbacks (`onFinished`), which play the part that
  * CodeBuild's and CodeDeploy's state-change events play on AWS: they feed finish-build and
  * finish-deployment. Handlers record what they did through the store; they never publish.
+ * At start-up it first stops what a killed server left running and recovers the runs it left
+ * half-way (docs/crash-safety.md).
  */
 export async function registerStageHandlers(app: LocalApp): Promise<void> {
   const { store, clock } = app;

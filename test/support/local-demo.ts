@@ -290,7 +290,7 @@ export function askProduction(port: number, n: number): Promise<ProxyAnswer> {
   return new Promise((resolve) => {
     const at = Date.now();
     const request = http.get(
-      { host: '127.0.0.1', port, path: `/${query}`, agent: false, timeout: 3000 },
+      { host: '127.0.0.1', port, path: `/${query}`, agent: false, timeout: 5000 },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
