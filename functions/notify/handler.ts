@@ -25,8 +25,8 @@ const dashboardUrl = notifyEnv.data.PUSHLINE_DASHBOARD_URL;
 const logger = new JsonLogger({ function: 'notify', stage: env.PUSHLINE_STAGE });
 const file = pipelineFileFromEnv(env);
 const store = new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE });
-// No SSM client here: the source builds one at the first secret it reads, which a stack whose
-// pipelines configure no notifier never does.
+// No SSM client here: the source builds one at the first secret it reads (a stack whose
+// pipelines configure no notifier reads none).
 const secrets = new AwsSecretSource({
   // Each secret is the SSM parameter `<prefix><NAME>`, e.g. `/pushline/prod/SLACK_BOT_TOKEN`.
   names: Object.fromEntries(

@@ -2,6 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { TransientError } from '../domain/errors.ts';
 import type { SecretSource } from '../ports/secret-source.ts';
+import { readParameterValue } from './ssm-parameter-read.ts';
 
 /**
  * AWS mode's `SecretSource`. `names` maps a secret name (`github-webhook-secret`) to where it
@@ -15,9 +16,9 @@ import type { SecretSource } from '../ports/secret-source.ts';
  *
  * Two GetParameter / GetSecretValue calls and a cache, written out rather than taken from
  * Powertools parameters, which loads the whole SSM client and builds a Secrets Manager client at
- * module load (docs/aws.md, "Bundle size and load time"). Each service's code is imported on the
- * first read from it: most stacks never read Secrets Manager, and a notify function with no
- * notifier configured reads nothing.
+ * module load (docs/aws.md, "Bundle size and load time"). The Secrets Manager code is imported at
+ * the first read from it, which most stacks never make; a client not given is built at its first
+ * read.
  */
 export class AwsSecretSource implements SecretSource {
   private readonly ssmClient: SSMClient | undefined;
@@ -69,7 +70,6 @@ export class AwsSecretSource implements SecretSource {
   }
 
   private async readParameter(location: string): Promise<string | undefined> {
-    const { readParameterValue } = await import('./ssm-parameter-read.ts');
     return readParameterValue(location.replace(/^ssm:/, ''), this.ssmClient);
   }
 

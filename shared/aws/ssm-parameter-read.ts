@@ -3,9 +3,10 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 let defaultClient: SSMClient | undefined;
 
 /**
- * An SSM parameter's value, decrypted, or `undefined` when the parameter does not exist. Its own
- * module so that `AwsSecretSource` imports it — and the SSM client, a sizeable module — only when
- * a secret is read: the notify function of a stack without Slack or commit statuses never does.
+ * An SSM parameter's value, decrypted, or `undefined` when the parameter does not exist. The
+ * client is built at the first read when none is given. (Imported statically, unlike the Secrets
+ * Manager read: in a one-file bundle, a package reached through `import()` cannot be tree-shaken,
+ * and the whole SSM client costs more to load than the part of it we use.)
  */
 export async function readParameterValue(
   name: string,
