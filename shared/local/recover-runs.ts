@@ -1,9 +1,10 @@
-import { allRunningRuns, type HandlerLogger, silentLogger } from '../../functions/handler-deps.ts';
+import { allRunningRuns } from '../app/running-runs.ts';
 import type { PipelineConfig } from '../domain/pipeline-config.ts';
 import { type Run, StageStatus } from '../domain/run.ts';
 import type { BuildOutcome } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest, Environment } from '../ports/deployer.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { RunStore } from '../ports/run-store.ts';
 
 /**
@@ -101,7 +102,7 @@ export interface RecoverRunsDeps {
   /** finish-build and finish-deployment: recovery ends stages through them, as the adapters would. */
   finishBuild: (outcome: BuildOutcome) => Promise<void>;
   finishDeployment: (outcome: DeploymentOutcome) => Promise<void>;
-  logger?: HandlerLogger;
+  logger?: Logger;
 }
 
 export interface RecoveryReport {
