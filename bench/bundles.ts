@@ -16,12 +16,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { DEPLOYED_NAMES } from '../serverless/functions.ts';
-import { entryOf, FLOOR_ENTRY, NAIVE_ENTRY, productionOptions, ROOT } from './production-options.ts';
+import {
+  entryOf,
+  environmentOf,
+  FLOOR_ENTRY,
+  NAIVE_ENTRY,
+  productionOptions,
+  ROOT,
+} from './production-options.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'pushline-bench-'));
 const NAIVE = 'naive (codebuild+zod+middy+powertools)';
 const FLOOR = 'floor (a DynamoDBClient, nothing else)';
+const BASE_ENV = { AWS_REGION: 'eu-west-1' };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,14 +38,9 @@ function median(values: number[]): number {
 }
 
 /** Milliseconds to `import()` the bundle in a new node process (process start excluded). */
-function loadTime(file: string): number {
+function loadTime(file: string, environment: Record<string, string>): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const env = {
-    PATH: process.env.PATH,
-    AWS_REGION: 'eu-west-1',
-    PUSHLINE_TABLE: 'pushline-bench',
-    PUSHLINE_STAGE: 'bench',
-  };
+  const env = { PATH: process.env.PATH, ...environment };
   try {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       env,
@@ -69,15 +72,16 @@ async function main(): Promise<void> {
       ...(await Promise.all(
         DEPLOYED_NAMES.map(async (name) => ({
           name,
+          env: environmentOf(name),
           ...(await bundle(name, { ...options, entryPoints: [entryOf(name)] })),
         })),
       )),
-      { name: FLOOR, ...(await bundle(FLOOR, { ...options, entryPoints: [entryFiles[1]!] })) },
-      { name: NAIVE, ...(await bundle(NAIVE, { ...options, entryPoints: [entryFiles[0]!] })) },
+      { name: FLOOR, env: BASE_ENV, ...(await bundle(FLOOR, { ...options, entryPoints: [entryFiles[1]!] })) },
+      { name: NAIVE, env: BASE_ENV, ...(await bundle(NAIVE, { ...options, entryPoints: [entryFiles[0]!] })) },
     ];
     const times = new Map(bundles.map((b) => [b.name, [] as number[]]));
     for (let run = 0; run < RUNS; run++) {
-      for (const b of bundles) times.get(b.name)!.push(loadTime(b.file));
+      for (const b of bundles) times.get(b.name)!.push(loadTime(b.file, b.env));
     }
     const ms = (name: string) => median(times.get(name)!);
     const naiveMs = ms(NAIVE);

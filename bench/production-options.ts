@@ -8,6 +8,14 @@ import { stack } from '../serverless/stack.ts';
 
 export const ROOT = new URL('../', import.meta.url).pathname;
 
+function packagedStack() {
+  return stack({
+    stage: 'bench',
+    service: 'pushline',
+    pipelineFileText: readFileSync(join(ROOT, 'pushline.yml'), 'utf8'),
+  });
+}
+
 /**
  * serverless.yml's `custom.esbuild` as esbuild options: serverless-esbuild's own keys dropped,
  * the plugins file loaded, and `define` resolved (pushline.yml compiled in) — so the bench and the
@@ -27,12 +35,32 @@ export function productionOptions(): BuildOptions {
   const plugins = pluginFile
     ? (createRequire(import.meta.url)(join(ROOT, String(pluginFile))) as Plugin[])
     : [];
-  const { define } = stack({
-    stage: 'bench',
-    service: 'pushline',
-    pipelineFileText: readFileSync(join(ROOT, 'pushline.yml'), 'utf8'),
-  });
+  const { define } = packagedStack();
   return { ...(esbuild as BuildOptions), define, plugins, write: true, logLevel: 'silent' };
+}
+
+/**
+ * The environment a deployed function starts with: the provider's (region, table, stage) and its
+ * own from the stack, CloudFormation references replaced by placeholders (`arn:aws:…:bench`).
+ */
+export function environmentOf(name: DeployedName): Record<string, string> {
+  const fn = Object.values(packagedStack().functions).find(
+    (f) => f.handler === `functions/${DEPLOYED[name].dir}/handler.handler`,
+  ) as { environment?: Record<string, unknown> } | undefined;
+  const own = Object.entries(fn?.environment ?? {}).map(([key, value]) => [key, placeholder(value)]);
+  return {
+    AWS_REGION: 'eu-west-1',
+    PUSHLINE_TABLE: 'pushline-bench',
+    PUSHLINE_STAGE: 'bench',
+    ...Object.fromEntries(own),
+  };
+}
+
+function placeholder(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const sub = (value as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+  if (typeof sub === 'string') return sub.replace(/\$\{[^}]*\}/g, 'bench');
+  return 'arn:aws:bench:eu-west-1:123456789012:bench';
 }
 
 /** The entry point of a deployed function. */
