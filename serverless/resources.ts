@@ -3,59 +3,23 @@ import { TABLE_SCHEMA, TTL_ATTRIBUTE } from '../shared/aws/table-schema.ts';
 import type { PushlineFile } from '../shared/domain/pipeline-config.ts';
 import { deadLetterResources, ruleDlqPolicy } from './dead-letters.ts';
 import { DEPLOYED, DEPLOYED_NAMES, type DeployedName, logicalStem } from './functions.ts';
-import { PERMISSIONS, type ResourceRef } from './permissions.ts';
+import { PERMISSIONS } from './permissions.ts';
+import { resolveRefs, type StackNames } from './resource-refs.ts';
 import { ruleResources, rulesOf } from './rules.ts';
+import { schedulerResources } from './schedules.ts';
 
 type Cfn = Record<string, unknown>;
-export interface StackNames {
-  service: string;
-  stage: string;
-}
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
-const ARN = 'arn:${AWS::Partition}';
-const sub = (text: string) => ({ 'Fn::Sub': text });
+export type { StackNames } from './resource-refs.ts';
 
-/** The ARNs a `ResourceRef` stands for, given the pipeline file (CodeBuild projects come from it). */
-export function resolveRefs(ref: ResourceRef, file: PushlineFile, names: StackNames): unknown[] {
-  const projects = file.pipelines.flatMap((p) => (p.build.codebuild ? [p.build.codebuild.project] : []));
-  switch (ref) {
-    case 'table':
-      return [{ 'Fn::GetAtt': ['PushlineTable', 'Arn'] }];
-    case 'table-indexes':
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
-      return [sub('${PushlineTable.Arn}/index/*')];
-    case 'codebuild-projects':
-      return [...new Set(projects)].map((p) =>
-        sub(`${ARN}:codebuild:\${AWS::Region}:\${AWS::AccountId}:project/${p}`),
-      );
-    case 'codebuild-report-groups':
-      // CodeBuild names a buildspec's report group `<project>-<group>`.
-      return [...new Set(projects)].map((p) =>
-        sub(`${ARN}:codebuild:\${AWS::Region}:\${AWS::AccountId}:report-group/${p}-*`),
-      );
-    case 'secrets':
-      return [
-        sub(`${ARN}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${names.service}/${names.stage}/*`),
-      ];
-    case 'secrets-manager':
-      return [
-        sub(
-          `${ARN}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${names.service}/${names.stage}/*`,
-        ),
-      ];
-    case 'codecommit-repos':
-      return [
-        ...new Set(file.pipelines.flatMap((p) => (p.source.codecommit ? [p.source.codecommit] : []))),
-      ].map((repo) => sub(`${ARN}:codecommit:\${AWS::Region}:\${AWS::AccountId}:${repo}`));
-    case 'bus':
-      return [{ 'Fn::GetAtt': ['PushlineBus', 'Arn'] }];
-  }
-}
-
-/** Whether Lambda invokes the function asynchronously (so it gets retries and a DLQ). */
+/**
+ * Whether Lambda invokes the function asynchronously (EventBridge rules, EventBridge Scheduler),
+ * so it gets Lambda's retries and a DLQ. The HTTP receivers and the pipe's enrichment are invoked
+ * synchronously; so is the lifecycle hook, whose answer CodeDeploy waits for.
+ */
 export function isAsync(name: DeployedName): boolean {
-  return DEPLOYED[name].trigger.kind === 'subscriptions';
+  const kind = DEPLOYED[name].trigger.kind;
+  return kind === 'subscriptions' || kind === 'schedule';
 }
 
 function roleOf(name: DeployedName, file: PushlineFile, names: StackNames): Cfn {
@@ -67,6 +31,7 @@ function roleOf(name: DeployedName, file: PushlineFile, names: StackNames): Cfn 
       Effect: 'Allow',
       Action: [...s.actions],
       Resource: s.resources.flatMap((r) => resolveRefs(r, file, names)),
+      ...(s.condition ? { Condition: s.condition } : {}),
     }))
     .filter((s) => s.Resource.length > 0);
   const platform = [
@@ -250,7 +215,11 @@ export function stackResources(
   file: PushlineFile,
   names: StackNames,
 ): { Resources: Record<string, Cfn>; Outputs: Cfn } {
-  const Resources: Record<string, Cfn> = { ...coreResources(names), ...outboxResources() };
+  const Resources: Record<string, Cfn> = {
+    ...coreResources(names),
+    ...outboxResources(),
+    ...schedulerResources(names),
+  };
   for (const name of DEPLOYED_NAMES) Object.assign(Resources, functionResources(name, file, names));
   return {
     Resources,
@@ -258,6 +227,7 @@ export function stackResources(
       EventBusName: { Value: { Ref: 'PushlineBus' } },
       TableName: { Value: { Ref: 'PushlineTable' } },
       AlarmTopicArn: { Value: { Ref: 'AlarmTopic' } },
+      ScheduleGroupName: { Value: { Ref: 'CanaryCheckScheduleGroup' } },
     },
   };
 }

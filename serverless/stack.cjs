@@ -25,11 +25,16 @@ function loadStackModule() {
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const file = process.env.PUSHLINE_FILE || path.join(__dirname, '..', 'pushline.yml');
-  const key = `${stage}\0${file}`;
+  // Server targets whose builds report a bare artifacts key: the bucket (docs/aws.md).
+  const artifactsBucket = process.env.PUSHLINE_ARTIFACTS_BUCKET || undefined;
+  const key = `${stage}\0${file}\0${artifactsBucket ?? ''}`;
   if (!cached || cached.key !== key) {
     const { stack } = loadStackModule();
     const pipelineFileText = fs.readFileSync(file, 'utf8');
-    cached = { key, value: stack({ stage, service: 'pushline', pipelineFileText }) };
+    cached = {
+      key,
+      value: stack({ stage, service: 'pushline', pipelineFileText, options: { artifactsBucket } }),
+    };
   }
   return cached.value;
 };

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { loadPipelineFile } from '../shared/domain/pipeline-file.ts';
-import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from './functions.ts';
+import { environmentOf, type StackOptions } from './environment.ts';
+import { DEPLOYED_NAMES, deployed, lambdaName, logicalStem } from './functions.ts';
 import { stackResources } from './resources.ts';
 
 /**
@@ -13,10 +14,12 @@ export function stack({
   stage,
   service,
   pipelineFileText,
+  options = {},
 }: {
   stage: string;
   service: string;
   pipelineFileText: string;
+  options?: StackOptions;
 }) {
   const file = loadPipelineFile(pipelineFileText);
   // On AWS every pipeline builds on CodeBuild: say so now, not when the first push arrives.
@@ -31,17 +34,21 @@ export function stack({
   const names = { service, stage };
   const functions = Object.fromEntries(
     DEPLOYED_NAMES.map((name) => {
-      const fn = DEPLOYED[name];
+      const fn = deployed(name);
       const stem = logicalStem(name);
       const trigger = fn.trigger as { kind: string; path?: string };
+      const environment = environmentOf(name, names, options);
       return [
         stem[0]!.toLowerCase() + stem.slice(1),
         {
           handler: `functions/${fn.dir}/handler.handler`,
-          name: `${service}-${stage}-${name}`,
+          name: lambdaName(name, names),
           role: `${stem}Role`,
           timeout: fn.timeoutSeconds,
           memorySize: fn.memoryMb,
+          ...(fn.reservedConcurrency ? { reservedConcurrency: fn.reservedConcurrency } : {}),
+          ...(Object.keys(environment).length > 0 ? { environment } : {}),
+          // Rules and schedules are generated resources (resources.ts), not serverless events.
           events: trigger.kind === 'http' ? [{ httpApi: { method: 'POST', path: trigger.path } }] : [],
         },
       ];

@@ -27,6 +27,57 @@ describe('stack', () => {
     expect(statements.every((s) => s.Resource.length > 0)).toBe(true);
   });
 
+  it('grants no CodeDeploy or Lambda action for a file without CodeDeploy targets, and no empty statement', () => {
+    const {
+      resources: { Resources: resources },
+    } = stack({ stage: 'dev', service: 'pushline', pipelineFileText: GITHUB_ONLY });
+
+    for (const role of [
+      'DeployStagingRole',
+      'StartCanaryRole',
+      'FinishDeploymentRole',
+      'LifecycleHookRole',
+    ]) {
+      const statements = statementsOf(resources as Record<string, unknown>, role);
+      expect(statements.flatMap((s) => s.Action).filter((a) => /^(codedeploy|lambda):/.test(a))).toEqual([]);
+      expect(statements.every((s) => s.Resource.length > 0)).toBe(true);
+    }
+  });
+
+  it('grants GetAlias on the Lambda targets of each environment only, by name or ARN', () => {
+    const text = `${GITHUB_ONLY}    staging:
+      codedeploy: { application: orders, deploymentGroup: orders-staging, platform: Lambda, functionName: orders-staging, alias: live }
+    production:
+      codedeploy: { application: orders, deploymentGroup: orders-prod, platform: Lambda, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders', alias: live }
+`;
+    const {
+      resources: { Resources: resources },
+    } = stack({ stage: 'dev', service: 'pushline', pipelineFileText: text });
+    const getAlias = (role: string) =>
+      statementsOf(resources as Record<string, unknown>, role).find((s) =>
+        s.Action.includes('lambda:GetAlias'),
+      )?.Resource;
+
+    expect(getAlias('DeployStagingRole')).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-staging' },
+    ]);
+    expect(getAlias('StartCanaryRole')).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:orders']);
+  });
+
+  it('sets the artifacts bucket of the deploying functions only when one is given', () => {
+    const variables = (options = {}) =>
+      (
+        stack({ stage: 'dev', service: 'pushline', pipelineFileText: GITHUB_ONLY, options })
+          .functions as Record<string, { environment?: Record<string, unknown> }>
+      ).deployStaging?.environment ?? {};
+
+    expect(variables()).not.toHaveProperty('PUSHLINE_ARTIFACTS_BUCKET');
+    expect(variables({ artifactsBucket: 'acme-artifacts' })).toMatchObject({
+      PUSHLINE_ARTIFACTS_BUCKET: 'acme-artifacts',
+    });
+  });
+
   it('refuses a pipeline without a CodeBuild project, naming it', () => {
     const text = GITHUB_ONLY.replace('    build: { codebuild: { project: web-build } }\n', '');
 

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SUBSCRIPTIONS, type Subscription } from '../../../functions/subscriptions.ts';
+import { SCHEDULES, SUBSCRIPTIONS, type Subscription } from '../../../functions/subscriptions.ts';
 import { type EventPattern, matchesPattern } from '../../../serverless/event-pattern.ts';
-import { DEPLOYED, DEPLOYED_NAMES, logicalStem, NOT_YET_ON_AWS } from '../../../serverless/functions.ts';
+import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from '../../../serverless/functions.ts';
+import { IMPLIED_ACTIONS, impliedBy } from '../../../serverless/permissions.ts';
 import { isAsync } from '../../../serverless/resources.ts';
 import { OUTBOX_FILTER_PATTERN } from '../../../shared/aws/outbox-records.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
@@ -30,6 +31,24 @@ function sampleEvents(): { file: string; event: Json }[] {
       }))
       .filter(({ event }) => typeof event['detail-type'] === 'string' && typeof event.source === 'string'),
   );
+}
+
+/** A template value as CloudFormation would resolve it in eu-west-1, account 123456789012 (stage dev). */
+function resolved(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const cfn = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Sub'?: string };
+  if (cfn.Ref === 'PushlineTable') return 'pushline-dev';
+  if (cfn.Ref) return `ref-${cfn.Ref}`;
+  if (cfn['Fn::GetAtt']) return `arn:aws:cloudformation:eu-west-1:123456789012:${cfn['Fn::GetAtt'][0]}`;
+  if (cfn['Fn::Sub']) {
+    const known: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': 'eu-west-1',
+      'AWS::AccountId': '123456789012',
+    };
+    return cfn['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, name: string) => known[name] ?? name);
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
 describe('the packaged CloudFormation template', () => {
@@ -100,12 +119,11 @@ describe('the packaged CloudFormation template', () => {
 
     expect(rules).toEqual(expect.arrayContaining(expected));
     expect(rules).toHaveLength(expected.length);
-    // Every subscribed function is either deployed or says what it still lacks.
-    for (const name of Object.keys(SUBSCRIPTIONS)) {
-      expect(
-        DEPLOYED_NAMES.includes(name as never) || NOT_YET_ON_AWS[name as keyof typeof SUBSCRIPTIONS],
-      ).toBeTruthy();
-    }
+    // Every subscribed and every scheduled function is on AWS.
+    const names: string[] = DEPLOYED_NAMES;
+    expect(
+      [...Object.keys(SUBSCRIPTIONS), ...Object.keys(SCHEDULES)].filter((n) => !names.includes(n)),
+    ).toEqual([]);
   });
 
   it("matches each rule's pattern to the samples of the detail-types it subscribes to, and no other sample", () => {
@@ -137,7 +155,8 @@ describe('the packaged CloudFormation template', () => {
 
     const called = await sdkActionsOf(`functions/${DEPLOYED[name].dir}/handler.ts`);
 
-    expect([...granted].sort()).toEqual([...called].sort());
+    // Granted = called ∪ the IAM-only actions those calls imply (serverless/permissions.ts), exactly.
+    expect([...granted].sort()).toEqual([...new Set([...called, ...impliedBy(called)])].sort());
     expect(statements.find((s) => s.Action.includes('sqs:SendMessage'))?.Resource ?? []).toEqual(
       isAsync(name) ? [{ 'Fn::GetAtt': [`${stem}DeadLetterQueue`, 'Arn'] }] : [],
     );
@@ -151,8 +170,132 @@ describe('the packaged CloudFormation template', () => {
     ) as { Action: string[]; Resource: unknown[] }[];
 
     expect(statements.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
-    expect(statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action)).toEqual([
-      'dynamodb:ListStreams',
+    // ListStreams and GetMetricData have no resource-level permission; DescribeAlarms returns
+    // composite alarms only when granted on "*".
+    expect(
+      [...new Set(statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action))].sort(),
+    ).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'dynamodb:ListStreams']);
+  });
+
+  it('declares each IAM-only action once, with the call that implies it and why', () => {
+    expect(new Set(IMPLIED_ACTIONS.map((i) => i.action)).size).toBe(IMPLIED_ACTIONS.length);
+    for (const implied of IMPLIED_ACTIONS) {
+      expect(implied.impliedBy).toMatch(/^[a-z0-9-]+:[A-Z]\w+$/);
+      expect(implied.why.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('scopes deployments to the pipeline file: staging groups for deploy-staging, production for start-canary', () => {
+    const actionsOn = (role: string, action: string) =>
+      JSON.stringify(
+        (
+          stack.template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as {
+            Action: string[];
+            Resource: unknown[];
+          }[]
+        ).find((s) => s.Action.includes(action))?.Resource,
+      );
+
+    expect(actionsOn('DeployStagingRole', 'codedeploy:CreateDeployment')).toContain(
+      'deploymentgroup:acme-web/acme-web-staging',
+    );
+    expect(actionsOn('DeployStagingRole', 'codedeploy:CreateDeployment')).not.toContain('production');
+    expect(actionsOn('StartCanaryRole', 'codedeploy:CreateDeployment')).toContain(
+      'deploymentgroup:payments-api/payments-api-production',
+    );
+    expect(actionsOn('StartCanaryRole', 'codedeploy:CreateDeployment')).not.toContain('staging');
+    expect(actionsOn('StartCanaryRole', 'lambda:GetAlias')).toContain('function:payments-api"');
+    expect(actionsOn('StartCanaryRole', 'codedeploy:RegisterApplicationRevision')).toContain(
+      'application:payments-api',
+    );
+  });
+
+  it('runs start-canary one at a time, and names the lifecycle hook so that CodeDeploy may invoke it', () => {
+    const fn = (name: string) => stack.template.Resources[`${logicalStem(name)}LambdaFunction`]!.Properties;
+
+    expect(fn('start-canary').ReservedConcurrentExecutions).toBe(1);
+    expect(DEPLOYED_NAMES.filter((n) => fn(n).ReservedConcurrentExecutions !== undefined)).toEqual([
+      'start-canary',
+    ]);
+    expect(fn('lifecycle-hook')).toMatchObject({
+      FunctionName: 'CodeDeployHook_pushline-dev-lifecycle-hook',
+      Timeout: 90,
+    });
+    expect(JSON.stringify(ofType('AWS::Events::Rule'))).not.toContain('LifecycleHook');
+    for (const name of ['deploy-staging', 'start-canary']) {
+      expect(fn(name).Environment.Variables.PUSHLINE_LIFECYCLE_HOOK_ARN).toEqual({
+        'Fn::GetAtt': ['LifecycleHookLambdaFunction', 'Arn'],
+      });
+    }
+  });
+
+  it('lets judge-canary schedule its checks only in its group, run as a role that may invoke only judge-canary', () => {
+    const judge = stack.template.Resources.JudgeCanaryLambdaFunction!.Properties;
+    const env = judge.Environment.Variables;
+    const schedulerRole = stack.template.Resources.CanaryCheckSchedulerRole!.Properties;
+    const judgeStatements = stack.template.Resources.JudgeCanaryRole!.Properties.Policies[0].PolicyDocument
+      .Statement as { Action: string[]; Resource: unknown[]; Condition?: unknown }[];
+
+    // Its own ARN from its name (GetAtt of itself would be circular), the role, the group, its DLQ.
+    expect(env.PUSHLINE_JUDGE_CANARY_ARN['Fn::Sub']).toMatch(new RegExp(`:function:${judge.FunctionName}$`));
+    expect(env.PUSHLINE_SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': ['CanaryCheckSchedulerRole', 'Arn'] });
+    expect(env.PUSHLINE_SCHEDULE_GROUP).toEqual({ Ref: 'CanaryCheckScheduleGroup' });
+    expect(env.PUSHLINE_SCHEDULER_DLQ_ARN).toEqual({ 'Fn::GetAtt': ['JudgeCanaryDeadLetterQueue', 'Arn'] });
+    expect(stack.template.Resources.CanaryCheckScheduleGroup!.Properties.Name).toBe('pushline-dev');
+    expect(judgeStatements.find((s) => s.Action.includes('scheduler:CreateSchedule'))?.Resource).toEqual([
+      {
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+          'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/pushline-dev/*',
+      },
+    ]);
+    expect(judgeStatements.find((s) => s.Action.includes('iam:PassRole'))).toMatchObject({
+      Resource: [{ 'Fn::GetAtt': ['CanaryCheckSchedulerRole', 'Arn'] }],
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+    expect(schedulerRole.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    expect(schedulerRole.Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [env.PUSHLINE_JUDGE_CANARY_ARN] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [env.PUSHLINE_SCHEDULER_DLQ_ARN] },
+    ]);
+  });
+
+  it('runs each function of SCHEDULES from an EventBridge Scheduler rate schedule with a DLQ', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule');
+
+    expect(schedules.map(([id]) => id)).toEqual(
+      Object.keys(SCHEDULES).map((n) => `${logicalStem(n)}Schedule`),
+    );
+    const [, watchdog] = schedules[0]!;
+    expect(watchdog.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['WatchdogLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['WatchdogScheduleRole', 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['WatchdogDeadLetterQueue', 'Arn'] } },
+      },
+    });
+    expect(
+      stack.template.Resources.WatchdogScheduleRole!.Properties.Policies[0].PolicyDocument.Statement,
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [{ 'Fn::GetAtt': ['WatchdogLambdaFunction', 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['WatchdogDeadLetterQueue', 'Arn'] }],
+      },
     ]);
   });
 
@@ -226,6 +369,11 @@ describe('the packaged CloudFormation template', () => {
       const file = join(work, `${name}.mjs`);
       writeFileSync(file, zip.get(entry)!);
 
+      // Exactly the environment the template gives the function, intrinsic functions resolved.
+      const variables = stack.template.Resources[`${logicalStem(name)}LambdaFunction`]!.Properties.Environment
+        .Variables as Record<string, unknown>;
+      const env = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, resolved(value)]));
+
       const { stdout } = await promisify(execFile)(
         process.execPath,
         [
@@ -233,7 +381,7 @@ describe('the packaged CloudFormation template', () => {
           '-e',
           `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`,
         ],
-        { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', PUSHLINE_TABLE: 'pushline-dev' } },
+        { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env } },
       );
 
       expect(stdout.trim()).toBe('function');
