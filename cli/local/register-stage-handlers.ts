@@ -17,10 +17,13 @@ import { makeWatchdog } from '../../functions/watchdog/watchdog.ts';
 import { pickBaseEnv } from '../../shared/local/buildspec/build-env.ts';
 import { readRecord } from '../../shared/local/buildspec/build-record.ts';
 import { LocalBuilder } from '../../shared/local/local-builder.ts';
+import { DEAD_LETTER_NOTE } from '../../shared/local/local-bus.ts';
 import { LocalDeployer } from '../../shared/local/local-deployer.ts';
 import { recoverRuns } from '../../shared/local/recover-runs.ts';
+import { retrying } from '../../shared/local/retrying.ts';
 import { runEvery, TimerScheduler } from '../../shared/local/timer-scheduler.ts';
 import { buildNotifiers } from '../../shared/notify/build-notifiers.ts';
+import type { CanaryCheckTask } from '../../shared/ports/scheduler.ts';
 import type { LocalApp } from './create-local-app.ts';
 
 /**
@@ -44,13 +47,43 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
 
   const finishBuild = makeFinishBuild({ store, clock, logger });
   const finishDeployment = makeFinishDeployment({ store, clock, logger });
-  const builder = new LocalBuilder({ dataDir: app.dataDir, clock, env, logger, onFinished: finishBuild });
+  // An outcome that cannot be recorded (the database busy, say) is tried again, as Lambda retries
+  // on AWS; after the last try the run gets a dead-letter note and the watchdog ends it.
+  const deadLetter = (what: string) => async (runId: string | undefined, error: unknown) => {
+    if (!runId) return;
+    await store.addNote(runId, {
+      at: clock.now().toISOString(),
+      kind: DEAD_LETTER_NOTE,
+      message: `${what} failed for good: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  };
+  const builder = new LocalBuilder({
+    dataDir: app.dataDir,
+    clock,
+    env,
+    logger,
+    onFinished: retrying('finish-build', finishBuild, {
+      logger,
+      onGiveUp: async (outcome, error) =>
+        deadLetter('finish-build')(
+          outcome.runId ?? (await store.findByRef({ kind: 'build', id: outcome.buildId })),
+          error,
+        ),
+    }),
+  });
   const deployer = new LocalDeployer({
     dataDir: app.dataDir,
     clock,
     env,
     logger,
-    onFinished: finishDeployment,
+    onFinished: retrying('finish-deployment', finishDeployment, {
+      logger,
+      onGiveUp: async (outcome, error) =>
+        deadLetter('finish-deployment')(
+          outcome.runId ?? (await store.findByRef({ kind: 'deployment', id: outcome.deploymentId })),
+          error,
+        ),
+    }),
   });
   const metrics = deployer.metricsSource();
 
@@ -78,7 +111,10 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
   let checkCanary: ReturnType<typeof makeCheckCanary> | undefined;
   const scheduler = new TimerScheduler({
     clock,
-    run: (task) => checkCanary!(task),
+    run: retrying('canary check', (task: CanaryCheckTask) => checkCanary!(task), {
+      logger,
+      onGiveUp: (task, error) => deadLetter('a canary check')(task.runId, error),
+    }),
     onError: (error, task) => logger.error('a canary check failed', { task, error: String(error) }),
   });
   checkCanary = makeCheckCanary({ ...checkDeps, scheduler });
@@ -102,25 +138,44 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
     .on('promote', makePromote(deps))
     .on('rollback', makeRollback(deps));
 
-  // Notifiers are built at the first event: the dashboard's address is known only once the server listens.
-  let notify: Promise<ReturnType<typeof makeNotify>> | undefined;
-  app.bus.on('notify', async (event) => {
-    notify ??= buildNotifiers({
-      secrets: app.secrets,
-      file: app.config(),
-      store,
-      clock,
-      mode: 'local',
-      dashboardUrl: app.url,
-      logger,
-      ...(app.quiet ? { write: () => {} } : {}),
-    }).then((notifiers) => makeNotify({ store, pipelines, clock, logger, notifiers }));
-    try {
-      await (await notify)(event);
-    } catch (error) {
-      notify = undefined; // a secret could not be read: try again at the next event
-      throw error;
+  // Notifications are delivered beside the pipeline, never in its way: the bus does not wait for
+  // them (a slow Slack must not hold back the next stage; on AWS notify is its own Lambda). The
+  // notifiers are (re)built for the pipeline file and the server address in force, so a reload or
+  // the address known only once the server listens is taken into account.
+  let notifiers: { file: unknown; url: string; notify: Promise<ReturnType<typeof makeNotify>> } | undefined;
+  const currentNotify = () => {
+    const file = app.config();
+    if (!notifiers || notifiers.file !== file || notifiers.url !== app.url) {
+      notifiers = {
+        file,
+        url: app.url,
+        notify: buildNotifiers({
+          secrets: app.secrets,
+          file,
+          store,
+          clock,
+          mode: 'local',
+          ...(app.url ? { dashboardUrl: app.url } : {}),
+          logger,
+          ...(app.quiet ? { write: () => {} } : {}),
+        }).then((built) => makeNotify({ store, pipelines, clock, logger, notifiers: built })),
+      };
     }
+    return notifiers.notify;
+  };
+  const deliveries = new Set<Promise<void>>();
+  app.bus.on('notify', (event) => {
+    const delivery = currentNotify()
+      .then((notify) => notify(event))
+      .then(
+        () => undefined,
+        async (error: unknown) => {
+          notifiers = undefined; // a secret could not be read: build them again at the next event
+          await deadLetter('notify')(event.detail.runId, error);
+        },
+      )
+      .finally(() => deliveries.delete(delivery));
+    deliveries.add(delivery);
   });
 
   // Then the runs it left running go on, or end with the reason (docs/crash-safety.md) — before the
@@ -151,5 +206,9 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
   app.onClose(() => {
     stopWatchdog();
     scheduler.close();
+  });
+  // Run first at close: let the notifications under way finish while the store is open.
+  app.onClose(async () => {
+    await Promise.allSettled([...deliveries]);
   });
 }
