@@ -15,6 +15,7 @@ import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 import { readZip } from './support/read-zip.ts';
 import { sdkActionsOf } from './support/sdk-calls.ts';
 import { type Db, resourceProblems } from './support/spec-check.ts';
+import { environmentOf } from './support/template-values.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 type Json = Record<string, unknown>;
@@ -31,24 +32,6 @@ function sampleEvents(): { file: string; event: Json }[] {
       }))
       .filter(({ event }) => typeof event['detail-type'] === 'string' && typeof event.source === 'string'),
   );
-}
-
-/** A template value as CloudFormation would resolve it in eu-west-1, account 123456789012 (stage dev). */
-function resolved(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const cfn = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Sub'?: string };
-  if (cfn.Ref === 'PushlineTable') return 'pushline-dev';
-  if (cfn.Ref) return `ref-${cfn.Ref}`;
-  if (cfn['Fn::GetAtt']) return `arn:aws:cloudformation:eu-west-1:123456789012:${cfn['Fn::GetAtt'][0]}`;
-  if (cfn['Fn::Sub']) {
-    const known: Record<string, string> = {
-      'AWS::Partition': 'aws',
-      'AWS::Region': 'eu-west-1',
-      'AWS::AccountId': '123456789012',
-    };
-    return cfn['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, name: string) => known[name] ?? name);
-  }
-  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
 describe('the packaged CloudFormation template', () => {
@@ -370,9 +353,7 @@ describe('the packaged CloudFormation template', () => {
       writeFileSync(file, zip.get(entry)!);
 
       // Exactly the environment the template gives the function, intrinsic functions resolved.
-      const variables = stack.template.Resources[`${logicalStem(name)}LambdaFunction`]!.Properties.Environment
-        .Variables as Record<string, unknown>;
-      const env = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, resolved(value)]));
+      const env = environmentOf(stack, `${logicalStem(name)}LambdaFunction`);
 
       const { stdout } = await promisify(execFile)(
         process.execPath,
