@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/bundle-inputs.ts <function|naive> [top]`: builds one production bundle with a
+ * `npx tsx bench/bundle-inputs.ts <function|naive|floor> [top]`: builds one production bundle with a
  * metafile and prints what it is made of, by package (bytes in the output), so a slow bundle
  * says where its weight comes from. The metafile is left beside the bundle for esbuild's analyzer
  * (https://esbuild.github.io/analyze/). Not a test.
@@ -9,25 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DEPLOYED, type DeployedName } from '../serverless/functions.ts';
-import { entryOf, NAIVE_ENTRY, productionOptions, ROOT } from './production-options.ts';
+import { entryOptions, productionOptions } from './production-options.ts';
 
 const [name = '', top = '30'] = process.argv.slice(2);
-if (name !== 'naive' && !(name in DEPLOYED)) {
-  console.error(`usage: bundle-inputs.ts <${Object.keys(DEPLOYED).join('|')}|naive> [top]`);
+if (name !== 'naive' && name !== 'floor' && !(name in DEPLOYED)) {
+  console.error(`usage: bundle-inputs.ts <${Object.keys(DEPLOYED).join('|')}|naive|floor> [top]`);
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), 'pushline-inputs-'));
-let entry: string;
-if (name === 'naive') {
-  entry = join(ROOT, 'bench', '.naive-entry.mjs');
-  writeFileSync(entry, NAIVE_ENTRY);
-} else {
-  entry = entryOf(name as DeployedName);
-}
 const outfile = join(work, `${name}.mjs`);
-const result = await build({ ...productionOptions(), entryPoints: [entry], outfile, metafile: true });
-writeFileSync(join(work, `${name}.meta.json`), JSON.stringify(result.metafile));
-const output = Object.values(result.metafile.outputs)[0]!;
+const result = await build({
+  ...productionOptions(),
+  ...entryOptions(name as DeployedName | 'naive' | 'floor'),
+  outfile,
+  metafile: true,
+});
+const metafile = result.metafile!;
+writeFileSync(join(work, `${name}.meta.json`), JSON.stringify(metafile));
+const output = Object.values(metafile.outputs)[0]!;
 const byPackage = new Map<string, number>();
 for (const [path, input] of Object.entries(output.inputs)) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');

@@ -11,19 +11,12 @@
  * machine that gets busier or quieter during the bench moves every row alike. Not a test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { DEPLOYED_NAMES } from '../serverless/functions.ts';
-import {
-  entryOf,
-  environmentOf,
-  FLOOR_ENTRY,
-  NAIVE_ENTRY,
-  productionOptions,
-  ROOT,
-} from './production-options.ts';
+import { entryOptions, environmentOf, productionOptions } from './production-options.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'pushline-bench-'));
@@ -61,23 +54,17 @@ async function bundle(name: string, options: BuildOptions): Promise<{ file: stri
 
 async function main(): Promise<void> {
   const options = productionOptions();
-  const entries = { naive: NAIVE_ENTRY, floor: FLOOR_ENTRY };
-  const entryFiles = Object.entries(entries).map(([name, text]) => {
-    const file = join(ROOT, 'bench', `.${name}-entry.mjs`);
-    writeFileSync(file, text);
-    return file;
-  });
   try {
     const bundles = [
       ...(await Promise.all(
         DEPLOYED_NAMES.map(async (name) => ({
           name,
           env: environmentOf(name),
-          ...(await bundle(name, { ...options, entryPoints: [entryOf(name)] })),
+          ...(await bundle(name, { ...options, ...entryOptions(name) })),
         })),
       )),
-      { name: FLOOR, env: BASE_ENV, ...(await bundle(FLOOR, { ...options, entryPoints: [entryFiles[1]!] })) },
-      { name: NAIVE, env: BASE_ENV, ...(await bundle(NAIVE, { ...options, entryPoints: [entryFiles[0]!] })) },
+      { name: FLOOR, env: BASE_ENV, ...(await bundle(FLOOR, { ...options, ...entryOptions('floor') })) },
+      { name: NAIVE, env: BASE_ENV, ...(await bundle(NAIVE, { ...options, ...entryOptions('naive') })) },
     ];
     const times = new Map(bundles.map((b) => [b.name, [] as number[]]));
     for (let run = 0; run < RUNS; run++) {
@@ -94,7 +81,6 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const file of entryFiles) rmSync(file, { force: true });
     rmSync(work, { recursive: true, force: true });
   }
 }

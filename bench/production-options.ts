@@ -68,6 +68,19 @@ export function entryOf(name: DeployedName): string {
   return join(ROOT, 'functions', DEPLOYED[name].dir, 'handler.ts');
 }
 
+/** What to bundle: a deployed function, or one of the reference bundles (written in memory). */
+export function entryOptions(name: DeployedName | 'naive' | 'floor'): BuildOptions {
+  if (name !== 'naive' && name !== 'floor') return { entryPoints: [entryOf(name)] };
+  return {
+    stdin: {
+      contents: name === 'naive' ? NAIVE_ENTRY : FLOOR_ENTRY,
+      resolveDir: ROOT,
+      loader: 'js',
+      sourcefile: `bench/${name}-entry.mjs`,
+    },
+  };
+}
+
 /**
  * The naive bundle the functions are compared with: the usual Lambda stack (a CodeBuild client,
  * all of zod, middy, Powertools logger and metrics), doing one call.
