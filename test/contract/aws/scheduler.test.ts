@@ -72,15 +72,13 @@ describe('EventBridgeScheduler', () => {
   });
 
   it('takes a schedule that already exists as scheduled', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          message: 'Schedule canary-… already exists.',
-          Message: 'Schedule canary-… already exists.',
-          $metadata: {},
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule canary-… already exists.',
+        Message: 'Schedule canary-… already exists.',
+        $metadata: {},
+      }),
+    );
 
     await expect(adapter.schedule({ key: checkKey(task), at: NOW, task })).resolves.toBeUndefined();
   });
