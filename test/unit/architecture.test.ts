@@ -145,3 +145,61 @@ describe('the pure core (shared/domain, events)', () => {
     ]);
   });
 });
+
+/** The relative imports of one file that land in `folders` (`line: target`). */
+function importsInto(source: string, file: string, folders: readonly string[]): string[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const specifier =
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+        ? node.moduleSpecifier.text
+        : ts.isCallExpression(node) &&
+            node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+            node.arguments[0] &&
+            ts.isStringLiteralLike(node.arguments[0])
+          ? node.arguments[0].text
+          : undefined;
+    if (specifier?.startsWith('.')) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
+      if (folders.some((folder) => target.startsWith(`${folder}/`))) {
+        found.push(`${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}: imports ${target}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+describe('the shared code (shared/**)', () => {
+  const files = (readdirSync(path.join(ROOT, 'shared'), { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => path.join('shared', file))
+    .sort();
+
+  it('never imports a handler or the command line: imports point inward', () => {
+    // Act
+    const violations = files.flatMap((file) =>
+      importsInto(readFileSync(path.join(ROOT, file), 'utf8'), file, ['functions', 'cli']).map(
+        (v) => `${file}:${v}`,
+      ),
+    );
+
+    // Assess
+    expect(files.length).toBeGreaterThan(100);
+    expect(violations).toEqual([]);
+  });
+
+  it('sees an outward import when there is one (the scan bites)', () => {
+    const source =
+      "import type { Logger } from '../../functions/handler-deps.ts';\nconst m = await import('../../cli/main.ts');\nimport { x } from '../ports/clock.ts';";
+
+    expect(importsInto(source, 'shared/local/example.ts', ['functions', 'cli'])).toEqual([
+      '1: imports functions/handler-deps.ts',
+      '2: imports cli/main.ts',
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import type { HandlerLogger } from '../../../functions/handler-deps.ts';
+import type { Logger } from '../../ports/logger.ts';
 import type { JsonLogger } from './json-logger.ts';
 
 /** The part of Lambda's context object the logger keys entries by. */
@@ -13,7 +13,7 @@ export interface InvocationContext {
  * logger is enough. What Powertools' `injectLambdaContext` did for the receivers, without
  * loading Powertools.
  */
-export class InvocationLogger implements HandlerLogger {
+export class InvocationLogger implements Logger {
   private current: JsonLogger;
 
   constructor(private readonly base: JsonLogger) {

@@ -1,11 +1,11 @@
-import type { HandlerLogger } from '../../../functions/handler-deps.ts';
+import type { Logger } from '../../ports/logger.ts';
 
 /**
  * A logger for Lambda: one JSON line per entry on stdout (CloudWatch Logs keeps it, Logs
  * Insights queries its fields). Deliberately tiny: a logging library would add to every cold
  * start what a JSON line does not need. `context` (function, request id, event id) is merged in.
  */
-export class JsonLogger implements HandlerLogger {
+export class JsonLogger implements Logger {
   constructor(
     private readonly context: Record<string, unknown> = {},
     private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
