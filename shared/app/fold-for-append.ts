@@ -32,3 +32,15 @@ export function foldForAppend(
   }
   return { run: next, entries };
 }
+
+/** The first entry of a run's log: its `Run Started`, applied (what `startRuns` writes for each run). */
+export function startEntry(event: PipelineEvent, recordedAt: string): LogEntry {
+  return {
+    seq: 1,
+    eventId: event.detail.eventId,
+    detailType: event.detailType,
+    detail: event.detail,
+    disposition: 'applied',
+    recordedAt,
+  };
+}

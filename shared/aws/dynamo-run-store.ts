@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
-import { foldForAppend } from '../app/fold-for-append.ts';
+import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -131,7 +131,12 @@ export class DynamoRunStore implements RunStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        { Put: { TableName: this.table, Item: logItem(run.id, this.entry(1, event, 'applied')) } },
+        {
+          Put: {
+            TableName: this.table,
+            Item: logItem(run.id, startEntry(event, this.clock.now().toISOString())),
+          },
+        },
       );
     });
     try {
@@ -326,22 +331,5 @@ export class DynamoRunStore implements RunStore {
     } catch (error) {
       throw asTransient(error, 'PutItem');
     }
-  }
-
-  private entry(
-    seq: number,
-    event: PipelineEvent,
-    disposition: LogEntry['disposition'],
-    reason?: string,
-  ): LogEntry {
-    return {
-      seq,
-      eventId: event.detail.eventId,
-      detailType: event.detailType,
-      detail: event.detail,
-      disposition,
-      ...(reason ? { reason } : {}),
-      recordedAt: this.clock.now().toISOString(),
-    };
   }
 }

@@ -1,5 +1,5 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
-import { foldForAppend } from '../app/fold-for-append.ts';
+import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -53,14 +53,7 @@ export class MemoryRunStore implements RunStore {
     }
     for (const event of events) {
       const { run } = applyEvent(undefined, event);
-      const entry: LogEntry = {
-        seq: 1,
-        eventId: event.detail.eventId,
-        detailType: event.detailType,
-        detail: event.detail,
-        disposition: 'applied',
-        recordedAt: this.clock.now().toISOString(),
-      };
+      const entry = startEntry(event, this.clock.now().toISOString());
       this.runs.set(run.id, { run, log: [entry], notes: [], attributes: new Map() });
       this.appended.push(entry);
       runIds.push(run.id);

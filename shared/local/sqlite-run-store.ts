@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
-import { foldForAppend } from '../app/fold-for-append.ts';
+import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -84,14 +84,7 @@ export class SqliteRunStore implements RunStore {
           this.sql(
             'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
           ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run));
-          insertEntry(this.sql, run.id, {
-            seq: 1,
-            eventId: event.detail.eventId,
-            detailType: event.detailType,
-            detail: event.detail,
-            disposition: 'applied',
-            recordedAt: now,
-          });
+          insertEntry(this.sql, run.id, startEntry(event, now));
           runIds.push(run.id);
         }
         this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
