@@ -7,6 +7,9 @@
  * Powertools logger and metrics), which the ratio column divides by; and, for reference, the
  * floor of any function that talks to DynamoDB (a bundle that only builds a DynamoDBClient).
  *
+ * `BENCH_NODE=/path/to/node` times the bundles with another node than the one running the bench —
+ * Lambda runs Node 22 (docs/aws.md says how to get one from the npm registry).
+ *
  * The runs are interleaved (run 1 of every bundle, then run 2 of every bundle, …) so that a
  * machine that gets busier or quieter during the bench moves every row alike. Not a test.
  */
@@ -23,6 +26,7 @@ const work = mkdtempSync(join(tmpdir(), 'pushline-bench-'));
 const NAIVE = 'naive (codebuild+zod+middy+powertools)';
 const FLOOR = 'floor (a DynamoDBClient, nothing else)';
 const BASE_ENV = { AWS_REGION: 'eu-west-1' };
+const NODE = process.env.BENCH_NODE ?? process.execPath;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,7 +39,7 @@ function loadTime(file: string, environment: Record<string, string>): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
   const env = { PATH: process.env.PATH, ...environment };
   try {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    const out = execFileSync(NODE, ['--input-type=module', '-e', script], {
       env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
     const ms = (name: string) => median(times.get(name)!);
     const naiveMs = ms(NAIVE);
     const pad = (text: string, width: number) => text.padEnd(width);
-    console.log(`node ${process.version}, ${RUNS} interleaved runs each, median import() time\n`);
+    const version = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
+    console.log(`node ${version}, ${RUNS} interleaved runs each, median import() time\n`);
     console.log(`${pad('bundle', 42)}${pad('size', 12)}${pad('load ms', 10)}ratio to naive`);
     for (const b of bundles) {
       console.log(

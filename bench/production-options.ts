@@ -72,6 +72,9 @@ export function entryOf(name: DeployedName): string {
 export function entryOptions(name: DeployedName | 'naive' | 'floor'): BuildOptions {
   if (name !== 'naive' && name !== 'floor') return { entryPoints: [entryOf(name)] };
   return {
+    // The naive bundle is built as anyone would: without our plugins (the SDK's own credential
+    // chain). The floor has them, as every function does.
+    ...(name === 'naive' ? { plugins: [] } : {}),
     stdin: {
       contents: name === 'naive' ? NAIVE_ENTRY : FLOOR_ENTRY,
       resolveDir: ROOT,

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { SourcePush } from './source-push.ts';
+import * as z from './zod-mini.ts';
 
 /** The stages of a run, in order. */
 export const Stage = {
@@ -33,26 +33,30 @@ export const RunOutcomeSchema = z.enum([
 ]);
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
+/** A string that is not empty. */
+export const NonEmpty = z.string().check(z.minLength(1));
+/** A whole number, zero or more. */
+export const Count = z.int().check(z.minimum(0));
 
 /** The fields every pipeline event's `detail` carries. */
 export const baseDetail = {
   /** Schema version of this detail-type's `detail`. */
   version: z.literal(1),
   /** Unique per event; handlers and the run fold are idempotent by it. */
-  eventId: z.string().min(1),
-  runId: z.string().min(1),
-  pipeline: z.string().min(1),
+  eventId: NonEmpty,
+  runId: NonEmpty,
+  pipeline: NonEmpty,
   at: IsoDateTime,
   /** Which attempt of the run produced the event; events of an older attempt are ignored. */
-  attempt: z.number().int().min(1).default(1),
+  attempt: z._default(z.int().check(z.minimum(1)), 1),
   source: SourcePush,
 };
 
 export const TestCounts = z.object({
-  total: z.number().int().min(0),
-  passed: z.number().int().min(0),
-  failed: z.number().int().min(0),
-  skipped: z.number().int().min(0),
+  total: Count,
+  passed: Count,
+  failed: Count,
+  skipped: Count,
 });
 export type TestCounts = z.infer<typeof TestCounts>;
 
@@ -61,17 +65,17 @@ export const MetricVerdict = z.object({
   metric: z.string(),
   result: z.enum(['pass', 'fail', 'nodata']),
   reason: z.string(),
-  value: z.number().optional(),
-  baseline: z.number().optional(),
-  threshold: z.number().optional(),
-  pValue: z.number().optional(),
+  value: z.optional(z.number()),
+  baseline: z.optional(z.number()),
+  threshold: z.optional(z.number()),
+  pValue: z.optional(z.number()),
 });
 export const CanaryVerdict = z.object({
   result: z.enum(['healthy', 'unhealthy', 'inconclusive']),
   reason: z.string(),
   metrics: z.array(MetricVerdict),
-  alarms: z.array(z.object({ name: z.string(), state: z.string() })).default([]),
-  requests: z.number().int().min(0).optional(),
+  alarms: z._default(z.array(z.object({ name: z.string(), state: z.string() })), []),
+  requests: z.optional(Count),
   judgedAt: IsoDateTime,
 });
 export type CanaryVerdict = z.infer<typeof CanaryVerdict>;

@@ -1,12 +1,13 @@
-import * as z from 'zod';
 import {
   baseDetail,
   CanaryVerdict,
   IsoDateTime,
+  NonEmpty,
   RunOutcomeSchema,
   StageSchema,
   TestCounts,
 } from './common.ts';
+import * as z from './zod-mini.ts';
 
 /**
  * The zod contract of every pipeline event (EventBridge source `pushline`). A detail-type names
@@ -15,14 +16,16 @@ import {
  */
 
 const TRIGGER = z.enum(['push', 'manual', 'redeploy']);
+/** A duration in whole seconds, one or more. */
+const Seconds = z.int().check(z.minimum(1));
 
 export const RunStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('source'),
   data: z.object({
-    trigger: TRIGGER.default('push'),
+    trigger: z._default(TRIGGER, 'push'),
     /** Why the path filters could not be applied, when they could not. */
-    pathsUnknownReason: z.string().optional(),
+    pathsUnknownReason: z.optional(z.string()),
   }),
 });
 
@@ -30,17 +33,17 @@ export const BuildStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('build'),
   data: z.object({
-    buildId: z.string().min(1),
-    logUrl: z.string().optional(),
+    buildId: NonEmpty,
+    logUrl: z.optional(z.string()),
   }),
 });
 
 export const BuildArtifacts = z.object({
   /** Where the artifacts are: a local directory, or an S3 location (`s3://bucket/key`). */
-  location: z.string().optional(),
-  files: z.array(z.string()).default([]),
+  location: z.optional(z.string()),
+  files: z._default(z.array(z.string()), []),
   /** The buildspec's `env.exported-variables`, as CodeBuild exports them. */
-  exportedVariables: z.record(z.string(), z.string()).default({}),
+  exportedVariables: z._default(z.record(z.string(), z.string()), {}),
 });
 export type BuildArtifacts = z.infer<typeof BuildArtifacts>;
 
@@ -48,10 +51,10 @@ export const TestsPassedDetail = z.object({
   ...baseDetail,
   stage: z.literal('build'),
   data: z.object({
-    buildId: z.string().min(1),
+    buildId: NonEmpty,
     tests: TestCounts,
-    artifacts: BuildArtifacts.default({ files: [], exportedVariables: {} }),
-    durationSeconds: z.number().min(0).optional(),
+    artifacts: z._default(BuildArtifacts, { files: [], exportedVariables: {} }),
+    durationSeconds: z.optional(z.number().check(z.minimum(0))),
   }),
 });
 
@@ -61,20 +64,20 @@ export const BuildFailedDetail = z.object({
   ...baseDetail,
   stage: z.literal('build'),
   data: z.object({
-    buildId: z.string().optional(),
+    buildId: z.optional(z.string()),
     status: BuildFailureStatus,
     /** The phase that failed (`BUILD`, `INSTALL`, `DOWNLOAD_SOURCE`…), when known. */
-    phase: z.string().optional(),
+    phase: z.optional(z.string()),
     reason: z.string(),
-    tests: TestCounts.optional(),
-    failingTests: z.array(z.string()).default([]),
+    tests: z.optional(TestCounts),
+    failingTests: z._default(z.array(z.string()), []),
   }),
 });
 
 export const StagingStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('staging'),
-  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+  data: z.object({ deploymentId: NonEmpty, url: z.optional(z.string()) }),
 });
 
 export const StagingDeployedDetail = z.object({
@@ -83,25 +86,27 @@ export const StagingDeployedDetail = z.object({
   data: z
     .object({
       /** Absent only when staging was skipped: there was no deployment. */
-      deploymentId: z.string().min(1).optional(),
-      url: z.string().optional(),
+      deploymentId: z.optional(NonEmpty),
+      url: z.optional(z.string()),
       /** The pipeline has no staging target: the run goes on to the canary without one. */
-      skipped: z.boolean().optional(),
-      reason: z.string().optional(),
+      skipped: z.optional(z.boolean()),
+      reason: z.optional(z.string()),
     })
-    .refine((data) => data.skipped === true || data.deploymentId !== undefined, {
-      message: 'deploymentId is required unless staging was skipped',
-      path: ['deploymentId'],
-    }),
+    .check(
+      z.refine((data) => data.skipped === true || data.deploymentId !== undefined, {
+        message: 'deploymentId is required unless staging was skipped',
+        path: ['deploymentId'],
+      }),
+    ),
 });
 
 export const StagingFailedDetail = z.object({
   ...baseDetail,
   stage: z.literal('staging'),
   data: z.object({
-    deploymentId: z.string().optional(),
+    deploymentId: z.optional(z.string()),
     reason: z.string(),
-    errorCode: z.string().optional(),
+    errorCode: z.optional(z.string()),
   }),
 });
 
@@ -109,51 +114,51 @@ export const CanaryStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('canary'),
   data: z.object({
-    deploymentId: z.string().min(1),
-    trafficPercent: z.number().min(0).max(100),
-    intervalSeconds: z.number().int().min(1),
-    bakeSeconds: z.number().int().min(1),
+    deploymentId: NonEmpty,
+    trafficPercent: z.number().check(z.minimum(0), z.maximum(100)),
+    intervalSeconds: Seconds,
+    bakeSeconds: Seconds,
   }),
 });
 
 export const CanaryHealthyDetail = z.object({
   ...baseDetail,
   stage: z.literal('canary'),
-  data: z.object({ deploymentId: z.string().min(1), verdict: CanaryVerdict }),
+  data: z.object({ deploymentId: NonEmpty, verdict: CanaryVerdict }),
 });
 
 export const CanaryUnhealthyDetail = z.object({
   ...baseDetail,
   stage: z.literal('canary'),
-  data: z.object({ deploymentId: z.string().min(1), verdict: CanaryVerdict }),
+  data: z.object({ deploymentId: NonEmpty, verdict: CanaryVerdict }),
 });
 
 export const ProductionDeployedDetail = z.object({
   ...baseDetail,
   stage: z.literal('production'),
-  data: z.object({ deploymentId: z.string().min(1), url: z.string().optional() }),
+  data: z.object({ deploymentId: NonEmpty, url: z.optional(z.string()) }),
 });
 
 export const RolledBackDetail = z.object({
   ...baseDetail,
   stage: z.enum(['canary', 'production']),
-  data: z.object({ deploymentId: z.string().optional(), reason: z.string() }),
+  data: z.object({ deploymentId: z.optional(z.string()), reason: z.string() }),
 });
 
 export const RunFinishedDetail = z.object({
   ...baseDetail,
   stage: StageSchema,
-  data: z.object({ outcome: RunOutcomeSchema, reason: z.string().optional() }),
+  data: z.object({ outcome: RunOutcomeSchema, reason: z.optional(z.string()) }),
 });
 
 export const StageTimedOutDetail = z.object({
   ...baseDetail,
   stage: StageSchema,
   data: z.object({
-    timeoutSeconds: z.number().int().min(1),
+    timeoutSeconds: Seconds,
     startedAt: IsoDateTime,
     /** What the watchdog stopped (a build id, a deployment id), if anything. */
-    stopped: z.string().optional(),
+    stopped: z.optional(z.string()),
   }),
 });
 

@@ -1,7 +1,9 @@
-import * as z from 'zod';
+import * as z from './zod-mini.ts';
 
 /** A 40-hex-digit Git commit id (SHA-1), as GitHub, GitLab and CodeCommit send it. */
-export const CommitSha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character hexadecimal commit id');
+export const CommitSha = z
+  .string()
+  .check(z.regex(/^[0-9a-f]{40}$/, 'must be a 40-character hexadecimal commit id'));
 
 export const GitProvider = { GitHub: 'github', GitLab: 'gitlab', CodeCommit: 'codecommit' } as const;
 export type GitProvider = (typeof GitProvider)[keyof typeof GitProvider];
@@ -16,26 +18,26 @@ export type GitProvider = (typeof GitProvider)[keyof typeof GitProvider];
 export const SourcePush = z.object({
   provider: z.enum(['github', 'gitlab', 'codecommit']),
   /** `owner/repo` for GitHub, `group/project` for GitLab, the repository name for CodeCommit. */
-  repo: z.string().min(1),
+  repo: z.string().check(z.minLength(1)),
   /** The full ref, `refs/heads/main` or `refs/tags/v1.2.0`. */
-  ref: z.string().startsWith('refs/'),
-  branch: z.string().min(1).optional(),
-  tag: z.string().min(1).optional(),
+  ref: z.string().check(z.startsWith('refs/')),
+  branch: z.optional(z.string().check(z.minLength(1))),
+  tag: z.optional(z.string().check(z.minLength(1))),
   commit: CommitSha,
-  previousCommit: CommitSha.optional(),
+  previousCommit: z.optional(CommitSha),
   message: z.string(),
   author: z.string(),
   pushedAt: z.iso.datetime({ offset: true }),
   /** A link to the commit or the compare view on the Git host. */
-  url: z.url().optional(),
+  url: z.optional(z.url()),
   /** Where the local builder clones the commit from (GitHub `clone_url`, GitLab `git_http_url`, a local bare repo). */
-  cloneUrl: z.string().optional(),
-  changedPaths: z.array(z.string()).optional(),
+  cloneUrl: z.optional(z.string()),
+  changedPaths: z.optional(z.array(z.string())),
   /** How many paths changed, when `changedPaths` lists only the first of them (events keep at most 500). */
-  changedPathsTotal: z.number().int().min(0).optional(),
-  pathsUnknownReason: z.string().optional(),
-  forced: z.boolean().optional(),
+  changedPathsTotal: z.optional(z.int().check(z.minimum(0))),
+  pathsUnknownReason: z.optional(z.string()),
+  forced: z.optional(z.boolean()),
   /** The webhook delivery (or AWS event) id that carried this push. */
-  deliveryId: z.string().optional(),
+  deliveryId: z.optional(z.string()),
 });
 export type SourcePush = z.infer<typeof SourcePush>;

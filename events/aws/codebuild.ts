@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini.ts';
 import { awsEvent } from './envelope.ts';
 
 /** Every `build-status` CodeBuild reports; the last five end a build. */
@@ -16,9 +16,11 @@ export type CodeBuildStatus = z.output<typeof CodeBuildStatus>;
  * CodeBuild's event dates: `Sep 1, 2017 4:12:29 PM` (UTC), not ISO 8601. Kept as the string;
  * `parseCodeBuildTime` reads it.
  */
-export const CodeBuildTime = z.string().regex(/^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/, {
-  message: 'must be a CodeBuild date such as "Sep 1, 2017 4:12:29 PM"',
-});
+export const CodeBuildTime = z.string().check(
+  z.regex(/^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/, {
+    message: 'must be a CodeBuild date such as "Sep 1, 2017 4:12:29 PM"',
+  }),
+);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -33,25 +35,25 @@ export function parseCodeBuildTime(text: string): Date | undefined {
 
 export const CodeBuildEventPhase = z.looseObject({
   'phase-type': z.string(),
-  'phase-status': z.string().optional(),
+  'phase-status': z.optional(z.string()),
   /** Messages such as `YAML_FILE_ERROR: …` or `COMMAND_EXECUTION_ERROR: …` (may contain nulls). */
-  'phase-context': z.array(z.string().nullable()).optional(),
-  'start-time': CodeBuildTime.optional(),
-  'end-time': CodeBuildTime.optional(),
-  'duration-in-seconds': z.number().optional(),
+  'phase-context': z.optional(z.array(z.nullable(z.string()))),
+  'start-time': z.optional(CodeBuildTime),
+  'end-time': z.optional(CodeBuildTime),
+  'duration-in-seconds': z.optional(z.number()),
 });
 
 const EnvironmentVariable = z.looseObject({
   name: z.string(),
-  type: z.string().optional(),
+  type: z.optional(z.string()),
   value: z.string(),
 });
 
 /** The `detail` of a `CodeBuild Build State Change`, as AWS documents it. Unknown fields pass through. */
 export const CodeBuildBuildStateChangeDetail = z.looseObject({
   'build-status': CodeBuildStatus,
-  'project-name': z.string().min(1),
-  'build-id': z.string().startsWith('arn:'),
+  'project-name': z.string().check(z.minLength(1)),
+  'build-id': z.string().check(z.startsWith('arn:')),
   'current-phase': z.string(),
   /** A string that looks like a list (`"[]"`, `"[: ]"`), not a JSON array. */
   'current-phase-context': z.string(),
@@ -59,23 +61,23 @@ export const CodeBuildBuildStateChangeDetail = z.looseObject({
   'additional-information': z.looseObject({
     'build-complete': z.boolean(),
     /** Absent on some events (builds started before build numbers existed, some batch builds). */
-    'build-number': z.number().optional(),
-    initiator: z.string().optional(),
+    'build-number': z.optional(z.number()),
+    initiator: z.optional(z.string()),
     'build-start-time': CodeBuildTime,
-    'source-version': z.string().optional(),
-    'timeout-in-minutes': z.number().optional(),
-    artifact: z.looseObject({ location: z.string().optional() }).optional(),
-    environment: z
-      .looseObject({ 'environment-variables': z.array(EnvironmentVariable).default([]) })
-      .optional(),
-    logs: z
-      .looseObject({
-        'group-name': z.string().optional(),
-        'stream-name': z.string().optional(),
-        'deep-link': z.string().optional(),
-      })
-      .optional(),
-    phases: z.array(CodeBuildEventPhase).default([]),
+    'source-version': z.optional(z.string()),
+    'timeout-in-minutes': z.optional(z.number()),
+    artifact: z.optional(z.looseObject({ location: z.optional(z.string()) })),
+    environment: z.optional(
+      z.looseObject({ 'environment-variables': z._default(z.array(EnvironmentVariable), []) }),
+    ),
+    logs: z.optional(
+      z.looseObject({
+        'group-name': z.optional(z.string()),
+        'stream-name': z.optional(z.string()),
+        'deep-link': z.optional(z.string()),
+      }),
+    ),
+    phases: z._default(z.array(CodeBuildEventPhase), []),
   }),
 });
 

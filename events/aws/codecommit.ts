@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini.ts';
 
 /** The `detail.event` values of a `CodeCommit Repository State Change` (AWS documents these four). */
 export const CodeCommitReferenceEvent = {
@@ -18,32 +18,32 @@ export type CodeCommitReferenceEvent =
  * real ones. Unknown fields pass through.
  */
 export const CodeCommitRepositoryStateChangeDetail = z.looseObject({
-  event: z.string().min(1),
-  repositoryName: z.string().min(1),
-  repositoryId: z.string().min(1),
-  callerUserArn: z.string().optional(),
-  referenceType: z.enum(['branch', 'tag']).optional(),
-  referenceName: z.string().optional(),
-  referenceFullName: z.string().optional(),
-  commitId: z.string().optional(),
-  oldCommitId: z.string().optional(),
-  baseCommitId: z.string().optional(),
-  sourceCommitId: z.string().optional(),
-  destinationCommitId: z.string().optional(),
-  mergeOption: z.string().optional(),
-  conflictDetailsLevel: z.string().optional(),
-  conflictResolutionStrategy: z.string().optional(),
+  event: z.string().check(z.minLength(1)),
+  repositoryName: z.string().check(z.minLength(1)),
+  repositoryId: z.string().check(z.minLength(1)),
+  callerUserArn: z.optional(z.string()),
+  referenceType: z.optional(z.enum(['branch', 'tag'])),
+  referenceName: z.optional(z.string()),
+  referenceFullName: z.optional(z.string()),
+  commitId: z.optional(z.string()),
+  oldCommitId: z.optional(z.string()),
+  baseCommitId: z.optional(z.string()),
+  sourceCommitId: z.optional(z.string()),
+  destinationCommitId: z.optional(z.string()),
+  mergeOption: z.optional(z.string()),
+  conflictDetailsLevel: z.optional(z.string()),
+  conflictResolutionStrategy: z.optional(z.string()),
 });
 
 /** The whole EventBridge event AWS CodeCommit sends when a reference changes. */
 export const CodeCommitRepositoryStateChange = z.looseObject({
   version: z.string(),
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.literal('CodeCommit Repository State Change'),
   source: z.literal('aws.codecommit'),
   account: z.string(),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
   resources: z.array(z.string()),
   detail: CodeCommitRepositoryStateChangeDetail,
 });

@@ -3,9 +3,9 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch.ts';
 import { formatIssues } from '../../events/parse.ts';
+import * as z from '../../events/zod-mini.ts';
 import { CloudWatchMetricsSource } from '../../shared/aws/cloudwatch-metrics-source.ts';
 import { readEnv, SchedulerEnv } from '../../shared/aws/codedeploy-env.ts';
 import { DeploymentMarkers } from '../../shared/aws/codedeploy-get.ts';
@@ -56,11 +56,11 @@ const onPipelineEvent = pipelineEventHandler(logger, (event) => judgeCanary(even
 /** The input of a one-time schedule this function made for itself (`EventBridgeScheduler`). */
 const CanaryCheckTask = z.object({
   kind: z.literal('canary-check'),
-  runId: z.string().min(1),
-  attempt: z.number().int().min(1),
-  deploymentId: z.string().min(1),
-  check: z.number().int().min(0),
-  retry: z.number().int().min(1).optional(),
+  runId: z.string().check(z.minLength(1)),
+  attempt: z.int().check(z.minimum(1)),
+  deploymentId: z.string().check(z.minLength(1)),
+  check: z.int().check(z.minimum(0)),
+  retry: z.optional(z.int().check(z.minimum(1))),
 });
 
 /**

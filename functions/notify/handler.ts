@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import * as z from '../../events/zod-mini.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { pipelineFileFromEnv, pipelineLookup, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
@@ -14,7 +14,7 @@ import { makeNotify, type NotifyResult } from './notify.ts';
 /** The notify function's own settings, beside the ones every function reads. */
 const NotifyEnv = z.object({
   /** Base URL of the dashboard, for the links to a run (`<base>/runs/<id>`). */
-  PUSHLINE_DASHBOARD_URL: z.url().optional(),
+  PUSHLINE_DASHBOARD_URL: z.optional(z.url()),
 });
 
 // Cold start: read the configuration once (failing fast), build the clients once.

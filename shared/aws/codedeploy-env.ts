@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { formatIssues } from '../../events/parse.ts';
+import * as z from '../../events/zod-mini.ts';
 import { ConfigError } from '../domain/errors.ts';
 
 // The settings of the deployment functions, beside LambdaEnv. No SDK import here: a function's role
@@ -12,25 +12,28 @@ import { ConfigError } from '../domain/errors.ts';
  */
 export const DeployEnv = z.object({
   /** Server targets whose build reports its artifacts as a bare key: the bucket they are in. */
-  PUSHLINE_ARTIFACTS_BUCKET: z.string().min(3).optional(),
+  PUSHLINE_ARTIFACTS_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** The lifecycle-hook function, added to the AppSpec of targets with smoke checks. */
-  PUSHLINE_LIFECYCLE_HOOK_ARN: z.string().startsWith('arn:').optional(),
+  PUSHLINE_LIFECYCLE_HOOK_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type DeployEnv = z.output<typeof DeployEnv>;
 
 /** What judge-canary needs to schedule its own checks. */
 export const SchedulerEnv = z.object({
   /** judge-canary's own ARN: the target of its one-time schedules. */
-  PUSHLINE_JUDGE_CANARY_ARN: z.string().startsWith('arn:'),
+  PUSHLINE_JUDGE_CANARY_ARN: z.string().check(z.startsWith('arn:')),
   /** The role EventBridge Scheduler assumes to invoke judge-canary. */
-  PUSHLINE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
-  PUSHLINE_SCHEDULE_GROUP: z.string().min(1).optional(),
-  PUSHLINE_SCHEDULER_DLQ_ARN: z.string().startsWith('arn:').optional(),
+  PUSHLINE_SCHEDULER_ROLE_ARN: z.string().check(z.startsWith('arn:')),
+  PUSHLINE_SCHEDULE_GROUP: z.optional(z.string().check(z.minLength(1))),
+  PUSHLINE_SCHEDULER_DLQ_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type SchedulerEnv = z.output<typeof SchedulerEnv>;
 
 /** Parses `env` with `schema`, or throws a `ConfigError` naming every missing or bad variable. */
-export function readEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.output<T> {
+export function readEnv<T extends z.ZodMiniType>(
+  schema: T,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<T> {
   const result = schema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod-mini.ts';
 import type { CodeDeployTarget } from '../domain/pipeline-config.ts';
 
 /**
@@ -10,9 +10,9 @@ import type { CodeDeployTarget } from '../domain/pipeline-config.ts';
  */
 export const SmokeCheck = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
-  expectStatus: z.number().int().min(100).max(599).default(200),
+  expectStatus: z._default(z.int().check(z.minimum(100), z.maximum(599)), 200),
   /** Seconds one GET may take before it counts as failed. */
-  timeoutSeconds: z.number().int().min(1).max(60).default(10),
+  timeoutSeconds: z._default(z.int().check(z.minimum(1), z.maximum(60)), 10),
 });
 export type SmokeCheck = z.output<typeof SmokeCheck>;
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { globProblem } from './globs.ts';
 import { ALWAYS, checkPipeline, checkPipelines, reporter } from './pipeline-rules.ts';
+import { DEFAULT_TIMEOUTS } from './timeouts.ts';
 
 /**
  * The schema of `pushline.yml`. Everything a user should not have to write has a default; every
@@ -180,10 +181,10 @@ export const NotificationsConfig = z.strictObject({
 });
 
 export const TimeoutsConfig = z.strictObject({
-  build: Duration.default(1800),
-  staging: Duration.default(900),
-  canary: Duration.default(3600),
-  production: Duration.default(1800),
+  build: Duration.default(DEFAULT_TIMEOUTS.build),
+  staging: Duration.default(DEFAULT_TIMEOUTS.staging),
+  canary: Duration.default(DEFAULT_TIMEOUTS.canary),
+  production: Duration.default(DEFAULT_TIMEOUTS.production),
 });
 
 export const PipelineConfig = z

@@ -1,7 +1,8 @@
 import type { Stage } from '../../events/common.ts';
 import { buildBlocker, productionBlocker } from './concurrency.ts';
-import { type PipelineConfig, TimeoutsConfig } from './pipeline-config.ts';
+import type { PipelineConfig } from './pipeline-config.ts';
 import { isTerminal, type Run, StageStatus } from './run.ts';
+import { DEFAULT_TIMEOUTS } from './timeouts.ts';
 
 /** A stage that ran longer than its pipeline allows. */
 export interface OverdueStage {
@@ -22,9 +23,6 @@ export interface OverdueStage {
 
 type TimedStage = OverdueStage['stage'];
 const TIMED_STAGES: readonly TimedStage[] = ['build', 'staging', 'canary', 'production'];
-
-/** The timeouts used when a run's pipeline is no longer in the pipeline file: the defaults, so no run hangs. */
-const DEFAULT_TIMEOUTS = TimeoutsConfig.parse({});
 
 /**
  * The stages the watchdog must end: of the runs that are still running, every *running* stage

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { formatIssues } from '../../events/parse.ts';
+import * as z from '../../events/zod-mini.ts';
 import { ConfigError } from '../domain/errors.ts';
 
 /**
@@ -17,8 +17,8 @@ export function readWebhookEnv(
   { variable, secretName, secretsPrefix }: { variable: string; secretName: string; secretsPrefix: string },
 ): { secretLocation: string; maxBodyBytes?: number } {
   const schema = z.object({
-    [variable]: z.string().min(1).optional(),
-    PUSHLINE_MAX_BODY_BYTES: z.coerce.number().int().min(1).optional(),
+    [variable]: z.optional(z.string().check(z.minLength(1))),
+    PUSHLINE_MAX_BODY_BYTES: z.optional(z.coerce.number().check(z.int(), z.minimum(1))),
   });
   const result = schema.safeParse(env);
   if (!result.success) {

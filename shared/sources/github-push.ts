@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { CommitSha, type SourcePush } from '../../events/source-push.ts';
+import * as z from '../../events/zod-mini.ts';
 import { unionOfChangedPaths } from './changed-paths.ts';
 import { describeRef, isZeroSha } from './git-ref.ts';
 import {
@@ -20,17 +20,17 @@ export const GITHUB_MAX_LISTED_COMMITS = 2048;
 
 const GitUser = z.looseObject({
   name: z.string(),
-  email: z.string().nullish(),
-  username: z.string().optional(),
+  email: z.nullish(z.string()),
+  username: z.optional(z.string()),
 });
 
 const GithubCommit = z.looseObject({
   id: CommitSha,
   message: z.string(),
-  timestamp: z.string().optional(),
-  url: z.string().optional(),
+  timestamp: z.optional(z.string()),
+  url: z.optional(z.string()),
   author: GitUser,
-  committer: GitUser.optional(),
+  committer: z.optional(GitUser),
   added: z.array(z.string()),
   removed: z.array(z.string()),
   modified: z.array(z.string()),
@@ -42,21 +42,21 @@ const GithubCommit = z.looseObject({
  * push payloads (an ISO string in other events), while commit timestamps are ISO strings.
  */
 export const GithubPushPayload = z.looseObject({
-  ref: z.string().startsWith('refs/'),
+  ref: z.string().check(z.startsWith('refs/')),
   before: CommitSha,
   after: CommitSha,
-  created: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-  forced: z.boolean().optional(),
-  compare: z.string().nullish(),
+  created: z.optional(z.boolean()),
+  deleted: z.optional(z.boolean()),
+  forced: z.optional(z.boolean()),
+  compare: z.nullish(z.string()),
   commits: z.array(GithubCommit),
-  head_commit: GithubCommit.nullish(),
+  head_commit: z.nullish(GithubCommit),
   repository: z.looseObject({
-    full_name: z.string().min(1),
-    clone_url: z.string().nullish(),
-    pushed_at: z.union([z.number(), z.string()]).nullish(),
+    full_name: z.string().check(z.minLength(1)),
+    clone_url: z.nullish(z.string()),
+    pushed_at: z.nullish(z.union([z.number(), z.string()])),
   }),
-  pusher: z.looseObject({ name: z.string(), email: z.string().nullish() }).optional(),
+  pusher: z.optional(z.looseObject({ name: z.string(), email: z.nullish(z.string()) })),
 });
 export type GithubPushPayload = z.output<typeof GithubPushPayload>;
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { CommitSha, type SourcePush } from '../../events/source-push.ts';
+import * as z from '../../events/zod-mini.ts';
 import { unionOfChangedPaths } from './changed-paths.ts';
 import { describeRef, isZeroSha } from './git-ref.ts';
 import {
@@ -17,12 +17,12 @@ export const GITLAB_MAX_LISTED_COMMITS = 20;
 const GitlabCommit = z.looseObject({
   id: CommitSha,
   message: z.string(),
-  timestamp: z.string().optional(),
-  url: z.string().optional(),
-  author: z.looseObject({ name: z.string(), email: z.string().nullish() }),
-  added: z.array(z.string()).nullish(),
-  modified: z.array(z.string()).nullish(),
-  removed: z.array(z.string()).nullish(),
+  timestamp: z.optional(z.string()),
+  url: z.optional(z.string()),
+  author: z.looseObject({ name: z.string(), email: z.nullish(z.string()) }),
+  added: z.nullish(z.array(z.string())),
+  modified: z.nullish(z.array(z.string())),
+  removed: z.nullish(z.array(z.string())),
 });
 
 /**
@@ -31,20 +31,20 @@ const GitlabCommit = z.looseObject({
  */
 export const GitlabPushPayload = z.looseObject({
   object_kind: z.enum(['push', 'tag_push']),
-  ref: z.string().startsWith('refs/'),
+  ref: z.string().check(z.startsWith('refs/')),
   before: CommitSha,
   after: CommitSha,
-  checkout_sha: CommitSha.nullish(),
-  message: z.string().nullish(),
-  user_name: z.string().nullish(),
-  user_username: z.string().nullish(),
+  checkout_sha: z.nullish(CommitSha),
+  message: z.nullish(z.string()),
+  user_name: z.nullish(z.string()),
+  user_username: z.nullish(z.string()),
   project: z.looseObject({
-    path_with_namespace: z.string().min(1),
-    web_url: z.string().nullish(),
-    git_http_url: z.string().nullish(),
+    path_with_namespace: z.string().check(z.minLength(1)),
+    web_url: z.nullish(z.string()),
+    git_http_url: z.nullish(z.string()),
   }),
-  commits: z.array(GitlabCommit).default([]),
-  total_commits_count: z.number().int().min(0).optional(),
+  commits: z._default(z.array(GitlabCommit), []),
+  total_commits_count: z.optional(z.int().check(z.minimum(0))),
 });
 export type GitlabPushPayload = z.output<typeof GitlabPushPayload>;
 

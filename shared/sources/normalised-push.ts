@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { formatIssues } from '../../events/parse.ts';
 import { SourcePush } from '../../events/source-push.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -21,7 +21,11 @@ export interface PushContext {
  * Parses a payload with a host's schema, or throws a `ValidationError` naming every field that is
  * wrong (`push payload: repository.full_name: expected string, received undefined`).
  */
-export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown, what: string): z.output<T> {
+export function parsePayload<T extends z.ZodMiniType>(
+  schema: T,
+  payload: unknown,
+  what: string,
+): z.output<T> {
   const result = schema.safeParse(payload);
   if (!result.success) {
     throw new ValidationError(`${what}: ${formatIssues(result.error.issues)}`, { cause: result.error });

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { formatIssues } from '../../../events/parse.ts';
+import * as z from '../../../events/zod-mini.ts';
 import { ConfigError } from '../../domain/errors.ts';
 import type { PushlineFile } from '../../domain/pipeline-config.ts';
 
@@ -29,11 +29,11 @@ const pipelineFileSchema =
  * so every function sees the file the stack was packaged with, whatever its size.
  */
 export const LambdaEnv = z.object({
-  PUSHLINE_TABLE: z.string().min(3),
-  PUSHLINE_PIPELINES: z.string().min(2),
-  PUSHLINE_STAGE: z.string().default('dev'),
+  PUSHLINE_TABLE: z.string().check(z.minLength(3)),
+  PUSHLINE_PIPELINES: z.string().check(z.minLength(2)),
+  PUSHLINE_STAGE: z._default(z.string(), 'dev'),
   /** The SSM parameter prefix of the secrets, e.g. `/pushline/prod/`. */
-  PUSHLINE_SECRETS_PREFIX: z.string().default('/pushline/'),
+  PUSHLINE_SECRETS_PREFIX: z._default(z.string(), '/pushline/'),
 });
 export type LambdaEnv = z.output<typeof LambdaEnv>;
 

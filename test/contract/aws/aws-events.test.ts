@@ -72,7 +72,7 @@ describe('AWS event schemas', () => {
   });
 
   it('re-exports the CodeCommit schema', () => {
-    expect(CodeCommitRepositoryStateChange.shape['detail-type'].value).toBe(
+    expect(CodeCommitRepositoryStateChange.shape['detail-type']._zod.def.values[0]).toBe(
       'CodeCommit Repository State Change',
     );
   });
