@@ -2,9 +2,9 @@
  * `npm run bench:bundles`: builds each deployed function's production bundle exactly as
  * serverless.yml does (serverless-esbuild's options, pushline.yml compiled in), and measures its
  * size and how long `import()` of it takes in a fresh `node` process (median of N runs) — the
- * module-load part of a Lambda cold start. Beside them, built with the same options in the same
- * run: the naive bundle of the usual stack (@aws-sdk/client-codebuild, all of zod, @middy/core,
- * Powertools logger and metrics), which the ratio column divides by; and, for reference, the
+ * module-load part of a Lambda cold start. Beside them, built with the same esbuild options in
+ * the same run: the naive bundle of the usual stack (@aws-sdk/client-codebuild, all of zod,
+ * @middy/core, Powertools logger and metrics; without our plugins), which the ratio column divides by; and, for reference, the
  * floor of any function that talks to DynamoDB (a bundle that only builds a DynamoDBClient).
  *
  * `BENCH_NODE=/path/to/node` times the bundles with another node than the one running the bench —
