@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { ValidationError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
@@ -54,6 +55,10 @@ export const RELEASE_HEADER = 'x-pushline-release';
  * `metrics` under that release. Routing is per request, so `setWeights`, `promote` and `rollback`
  * apply to the very next request, also on kept-alive client connections; requests already in
  * flight finish where they started (`drain` waits for them).
+ *
+ * Upgrades (WebSockets) are routed the same way when they start, and then tunnelled byte for byte
+ * until either end closes: a connection stays with the release that accepted it (stopping that
+ * release's process closes it), and `drain` does not wait for it — it may never end.
  */
 export class CanaryProxy {
   readonly metrics: ProxyMetrics;
@@ -66,6 +71,8 @@ export class CanaryProxy {
   private canaryWeight = 0;
   private readonly inFlight = new Map<string, number>();
   private readonly drained = new Map<string, (() => void)[]>();
+  /** Client sockets of upgraded connections: the HTTP server no longer tracks them. */
+  private readonly tunnels = new Set<Duplex>();
 
   constructor(options: CanaryProxyOptions) {
     this.options = options;
@@ -78,6 +85,9 @@ export class CanaryProxy {
   async start(): Promise<number> {
     if (this.server) return this.port;
     const server = createServer((req, res) => this.handle(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
     await new Promise<void>((resolve, reject) => {
       server
         .once('error', reject)
@@ -165,6 +175,7 @@ export class CanaryProxy {
     this.server = undefined;
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
+    for (const socket of this.tunnels) socket.destroy();
     await closed;
   }
 
@@ -242,6 +253,86 @@ export class CanaryProxy {
     req.pipe(upstreamReq);
   }
 
+  /**
+   * An HTTP upgrade: asks the picked release for the same upgrade and, once it switches protocols,
+   * joins the two sockets. A release that declines answers the client itself (its status, headers
+   * and body); one that does not answer gives 502, and no release 503, as for any request.
+   */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const upstream = this.pick();
+    if (!upstream) {
+      socket.end(rawResponse(503, 'Service Unavailable', { 'content-type': 'text/plain' }, 'no release'));
+      return;
+    }
+    const { release } = upstream;
+    const started = performance.now();
+    const record = (status: number) =>
+      this.metrics.record(release, {
+        at: this.clock.now().getTime(),
+        status,
+        latencyMs: performance.now() - started,
+      });
+    const upstreamReq = request({
+      host: upstream.host ?? '127.0.0.1',
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...forwardedHeaders(req), connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' },
+      agent: false,
+    });
+    socket.once('close', () => upstreamReq.destroy());
+    upstreamReq.once(
+      'upgrade',
+      (upstreamRes: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        record(101);
+        const headers = { ...upstreamRes.headers, [RELEASE_HEADER]: release };
+        socket.write(rawResponse(101, upstreamRes.statusMessage || 'Switching Protocols', headers));
+        if (upstreamHead.length > 0) socket.write(upstreamHead);
+        if (head.length > 0) upstreamSocket.write(head);
+        this.tunnels.add(socket);
+        const end = () => {
+          this.tunnels.delete(socket);
+          socket.destroy();
+          upstreamSocket.destroy();
+        };
+        // Either end hanging up (or half-closing: the HTTP server allows half-open sockets) ends both.
+        for (const side of [socket, upstreamSocket])
+          side.once('end', end).once('close', end).once('error', end);
+        upstreamSocket.pipe(socket);
+        socket.pipe(upstreamSocket);
+      },
+    );
+    upstreamReq.once('response', (upstreamRes: IncomingMessage) => {
+      // The release declined the upgrade: its answer goes back as it is, and the connection ends.
+      record(upstreamRes.statusCode ?? 502);
+      const headers = {
+        ...withoutHopByHop(upstreamRes.headers),
+        [RELEASE_HEADER]: release,
+        connection: 'close',
+      };
+      delete headers['content-length'];
+      socket.write(rawResponse(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? '', headers));
+      upstreamRes.pipe(socket);
+    });
+    upstreamReq.once('error', (error: NodeJS.ErrnoException) => {
+      if (!socket.writable) return;
+      record(502);
+      const body = JSON.stringify({
+        error: `release ${release} did not answer (${error.code ?? error.message})`,
+      });
+      socket.end(
+        rawResponse(
+          502,
+          'Bad Gateway',
+          { 'content-type': 'application/json', [RELEASE_HEADER]: release },
+          body,
+        ),
+      );
+    });
+    upstreamReq.end();
+  }
+
   private settle(release: string): void {
     const left = (this.inFlight.get(release) ?? 1) - 1;
     if (left > 0) {
@@ -265,6 +356,22 @@ function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
     if (value !== undefined && !HOP_BY_HOP.has(name) && !named.includes(name)) out[name] = value;
   }
   return out;
+}
+
+/** An HTTP/1.1 response written by hand, for a socket the HTTP server has handed over. */
+function rawResponse(
+  status: number,
+  message: string,
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
+  body?: string,
+): string {
+  const lines = [`HTTP/1.1 ${status} ${message}`];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${one}`);
+  }
+  if (body !== undefined) lines.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n${body ?? ''}`;
 }
 
 function forwardedHeaders(req: IncomingMessage): OutgoingHttpHeaders {

@@ -1,4 +1,11 @@
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
@@ -102,6 +109,75 @@ function trafficLoop(url: string) {
       return answers;
     },
   };
+}
+
+/** An upstream that accepts upgrades and answers every chunk with `<name>:<chunk>`. */
+async function upgradingApp(name: string): Promise<Upstream & { server: Server; sockets: Duplex[] }> {
+  const app = await upstreamApp(name, (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('upgrade required');
+  });
+  const sockets: Duplex[] = [];
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    sockets.push(socket);
+    if (req.headers.upgrade !== 'websocket') {
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\ncontent-length: 16\r\nconnection: close\r\n\r\nnot a websocket!',
+      );
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-app: ${name}\r\nx-forwarded-for-seen: ${req.headers['x-forwarded-for']}\r\n\r\n`,
+    );
+    if (head.length > 0) socket.write(`${name}:${head}`);
+    socket.on('data', (chunk: Buffer) => socket.write(`${name}:${chunk}`));
+  });
+  return { ...app, sockets };
+}
+
+interface Upgraded {
+  status: number;
+  headers: IncomingHttpHeaders;
+  socket?: Duplex;
+  body?: string;
+}
+
+/** Asks `url` to switch to `protocol`; resolves with the 101 and its socket, or the refusal. */
+function upgrade(url: string, protocol = 'websocket'): Promise<Upgraded> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      agent: false,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: protocol,
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+      },
+    });
+    req.on('upgrade', (res, socket) =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, socket }),
+    );
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Writes `text` and resolves with the next chunk the socket receives. */
+function roundTrip(socket: Duplex, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+    socket.write(text);
+  });
 }
 
 describe('CanaryProxy', () => {
@@ -306,6 +382,120 @@ describe('CanaryProxy', () => {
     const releases = body.releases as Record<string, { requests: number; errors5xx: number }>;
     expect((releases.v1?.requests ?? 0) + (releases.v2?.requests ?? 0)).toBe(10);
     expect(releases.v1?.errors5xx ?? 0).toBe(0);
+  });
+
+  describe('upgrades (WebSockets)', () => {
+    async function setupUpgrades(weight: number, random = seededRandom(7)) {
+      const stable = await upgradingApp('v1');
+      const canary = await upgradingApp('v2');
+      const proxy = new CanaryProxy({ port: 0, random });
+      await proxy.start();
+      proxy.setStable(stable);
+      proxy.setCanary(canary, weight);
+      cleanups.push(
+        () => proxy.close(),
+        ...[stable, canary].map((app) => () => {
+          // Upgraded sockets are the app's to close: the server no longer tracks them.
+          for (const socket of app.sockets) socket.destroy();
+          return new Promise((r) => app.server.close(r));
+        }),
+      );
+      return { proxy, stable, canary };
+    }
+
+    it('tunnels an upgraded connection both ways, naming the release that accepted it', async () => {
+      // Prepare
+      const { proxy } = await setupUpgrades(0);
+
+      // Act
+      const upgraded = await upgrade(proxy.url);
+      cleanups.push(async () => upgraded.socket?.destroy());
+
+      // Assess
+      expect(upgraded.status).toBe(101);
+      expect(upgraded.headers).toMatchObject({
+        'x-pushline-release': 'v1',
+        'x-app': 'v1',
+        upgrade: 'websocket',
+      });
+      expect(upgraded.headers['x-forwarded-for-seen']).toBe('127.0.0.1');
+      expect(await roundTrip(upgraded.socket!, 'hello')).toBe('v1:hello');
+      expect(await roundTrip(upgraded.socket!, 'again')).toBe('v1:again');
+      expect(proxy.metrics.buckets('v1', 0, Date.now() + 1)[0]).toMatchObject({ requests: 1, errors: 0 });
+    });
+
+    it('routes each new upgrade by the canary weight, and keeps an open one where it started', async () => {
+      // Prepare: all new connections to the canary
+      const { proxy } = await setupUpgrades(100);
+      const first = await upgrade(proxy.url);
+      cleanups.push(async () => first.socket?.destroy());
+
+      // Act: roll back while the first connection is open
+      proxy.rollback();
+      const second = await upgrade(proxy.url);
+      cleanups.push(async () => second.socket?.destroy());
+
+      // Assess
+      expect(first.headers['x-pushline-release']).toBe('v2');
+      expect(second.headers['x-pushline-release']).toBe('v1');
+      expect(await roundTrip(first.socket!, 'still here')).toBe('v2:still here');
+    });
+
+    it('closes the client side when the release closes its side', async () => {
+      // Prepare
+      const { proxy, stable } = await setupUpgrades(0);
+      const upgraded = await upgrade(proxy.url);
+      const closed = new Promise((resolve) => upgraded.socket!.once('close', () => resolve('closed')));
+
+      // Act
+      for (const socket of stable.sockets) socket.destroy();
+
+      // Assess
+      await expect(closed).resolves.toBe('closed');
+    });
+
+    it('passes on the answer of a release that declines the upgrade', async () => {
+      // Prepare
+      const { proxy } = await setupUpgrades(0);
+
+      // Act
+      const refused = await upgrade(proxy.url, 'h2c');
+
+      // Assess
+      expect(refused).toMatchObject({ status: 400, body: 'not a websocket!' });
+      expect(refused.headers['x-pushline-release']).toBe('v1');
+      expect(proxy.metrics.buckets('v1', 0, Date.now() + 1)[0]).toMatchObject({ requests: 1 });
+    });
+
+    it('answers 502 naming the release when its upstream is down, and 503 when there is none', async () => {
+      // Prepare
+      const proxy = new CanaryProxy({ port: 0 });
+      await proxy.start();
+      cleanups.push(() => proxy.close());
+      const none = await upgrade(proxy.url);
+      proxy.setStable({ release: 'gone', port: await freePort() });
+
+      // Act
+      const down = await upgrade(proxy.url);
+
+      // Assess
+      expect(none.status).toBe(503);
+      expect(down).toMatchObject({ status: 502, headers: { 'x-pushline-release': 'gone' } });
+      expect(JSON.parse(down.body!).error).toBe('release gone did not answer (ECONNREFUSED)');
+    });
+
+    it('closes open tunnels when the proxy closes', async () => {
+      // Prepare
+      const { proxy } = await setupUpgrades(0);
+      const upgraded = await upgrade(proxy.url);
+      const closed = new Promise((resolve) => upgraded.socket!.once('close', () => resolve('closed')));
+
+      // Act
+      await proxy.close();
+
+      // Assess
+      await expect(closed).resolves.toBe('closed');
+    });
   });
 });
 
