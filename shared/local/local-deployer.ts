@@ -237,6 +237,58 @@ export class LocalDeployer implements Deployer {
     }
   }
 
+  /**
+   * After a restart: starts the release that staging served when the previous server stopped, on
+   * the staging port (another free port when it is taken) — no events, nothing reported through
+   * `onFinished`; a later staging deployment replaces it as usual. Throws `ValidationError` (no
+   * local target, no artifacts, staging already serves another release) or `ProcessStartError`;
+   * then nothing of it is left running. Idempotent for the same release.
+   */
+  async restoreStaging(request: DeployRequest): Promise<{ deploymentId: string; url: string }> {
+    this.refuseWhenStopping();
+    const staging = { ...request, environment: 'staging' as const };
+    const id = deploymentIdOf(staging);
+    const existing = this.deployments.get(id);
+    if (existing) {
+      await existing.ready;
+      if (existing.state !== 'running')
+        throw new ValidationError(`release ${id} is ${existing.state}, not running`);
+      return { deploymentId: id, url: existing.url! };
+    }
+    const target = request.pipeline.staging.local;
+    if (!target) throw new ValidationError(`pipeline ${request.pipeline.name} has no staging.local target`);
+    const current = this.staging.get(request.pipeline.name);
+    if (current)
+      throw new ValidationError(`pipeline ${request.pipeline.name} already has ${current} on staging`);
+    const problem = await artifactsProblem(request);
+    if (problem) throw new ValidationError(problem);
+
+    const d = this.register(staging, id);
+    const port = await this.stagingPort(target.port);
+    d.url = `http://127.0.0.1:${port}`;
+    const work = this.startApp(d, staging, target, port);
+    // stopAll waits for a restore in progress like for any other deployment work.
+    d.ready = this.track(
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    try {
+      await work;
+      this.staging.set(d.pipeline, id);
+      d.state = 'running';
+      this.logger.info('staging release restored', { deploymentId: id, url: d.url });
+      return { deploymentId: id, url: d.url };
+    } catch (error) {
+      d.state = 'failed';
+      await this.processes.stop(id);
+      throw error;
+    } finally {
+      this.reserved.delete(port);
+    }
+  }
+
   /** The production proxy of a pipeline, once a production release was started. */
   proxyFor(pipelineName: string): CanaryProxy | undefined {
     return this.production.get(pipelineName)?.proxy;

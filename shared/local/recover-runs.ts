@@ -88,6 +88,7 @@ export interface RecoveringDeployer {
   deploy(request: DeployRequest): Promise<{ deploymentId: string; url?: string }>;
   startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }>;
   restoreStable(request: DeployRequest): Promise<{ deploymentId: string; url: string }>;
+  restoreStaging(request: DeployRequest): Promise<{ deploymentId: string; url: string }>;
 }
 
 export interface RecoverRunsDeps {
@@ -108,6 +109,8 @@ export interface RecoverRunsDeps {
 export interface RecoveryReport {
   /** Per pipeline, the release that serves production again. */
   restored: { pipeline: string; runId: string; deploymentId: string }[];
+  /** Per pipeline, the release that serves staging again. */
+  restoredStaging: { pipeline: string; runId: string; deploymentId: string; url: string }[];
   runs: { runId: string; step: RecoveryStep['kind']; reason?: string }[];
 }
 
@@ -126,7 +129,7 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
   const { store, clock } = deps;
   const log = deps.logger ?? silentLogger;
   const running = await allRunningRuns(store);
-  const report: RecoveryReport = { restored: [], runs: [] };
+  const report: RecoveryReport = { restored: [], restoredStaging: [], runs: [] };
   /** Per pipeline: the run whose release serves production again, and why others could not. */
   const served = new Map<string, { runId?: string; url?: string; errors: string[] }>();
 
@@ -149,6 +152,28 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
       } catch (error) {
         errors.push(`${run.id}: ${message(error)}`);
         log.error('cannot start a production release again', {
+          pipeline: pipeline.name,
+          runId: run.id,
+          error: message(error),
+        });
+      }
+    }
+  }
+
+  // Then staging serves again what it served: the release of the run whose staging deployment
+  // finished last — unless a run was deploying staging, which its recovery step deploys again.
+  for (const pipeline of deps.allPipelines()) {
+    if (!pipeline.staging.local) continue;
+    const ofPipeline = running.filter((r) => r.pipeline === pipeline.name);
+    if (ofPipeline.some((r) => r.stages.staging.status === StageStatus.Running)) continue;
+    for (const run of (await lastStagingReleases(store, pipeline.name, ofPipeline)).slice(0, 3)) {
+      try {
+        const restored = await deps.deployer.restoreStaging(requestOf(run, pipeline, 'staging'));
+        report.restoredStaging.push({ pipeline: pipeline.name, runId: run.id, ...restored });
+        log.info('staging serves again', { pipeline: pipeline.name, runId: run.id, ...restored });
+        break;
+      } catch (error) {
+        log.error('cannot start a staging release again', {
           pipeline: pipeline.name,
           runId: run.id,
           error: message(error),
@@ -281,6 +306,23 @@ async function lastReleases(store: RunStore, pipeline: string): Promise<Run[]> {
   return runs
     .filter((run) => run.stages.production.status === StageStatus.Succeeded)
     .sort((a, b) => promotedAt(b).localeCompare(promotedAt(a)));
+}
+
+/**
+ * The pipeline's releases that staging served, the last deployed first: from its running runs and
+ * its newest runs, those whose staging deployment succeeded (a skipped staging served nothing).
+ */
+async function lastStagingReleases(
+  store: RunStore,
+  pipeline: string,
+  running: readonly Run[],
+): Promise<Run[]> {
+  const { runs: recent } = await store.list({ pipeline, limit: RECENT_RELEASES });
+  const byId = new Map([...running, ...recent].map((run) => [run.id, run]));
+  const deployedAt = (run: Run) => run.stages.staging.finishedAt ?? '';
+  return [...byId.values()]
+    .filter((run) => run.stages.staging.status === StageStatus.Succeeded && run.staging?.deploymentId)
+    .sort((a, b) => deployedAt(b).localeCompare(deployedAt(a)));
 }
 
 function requestOf(run: Run, pipeline: PipelineConfig, environment: Environment): DeployRequest {

@@ -111,6 +111,9 @@ describe('pushline up after the server was killed mid-run', () => {
     );
     expect(answers.filter((a) => a.status !== 200 && a.release !== secondRelease)).toEqual([]);
     expect(answers.filter((a) => a.release === firstRelease).every((a) => a.version === '1.0.0')).toBe(true);
+    // Staging serves again what it served: the release in the canary, on its own port.
+    expect(await askProduction(demo.ports.staging, 0)).toMatchObject({ status: 200, version: '1.0.1' });
+    expect(appProcesses(demo.repo.dataDir).map((p) => p.id)).toContain(inCanary.staging!.deploymentId!);
 
     const run = await waitForRun(server.url, second, 'to finish after the restart', terminal, 30_000);
     expect(run.status).toBe('succeeded');

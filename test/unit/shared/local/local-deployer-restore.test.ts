@@ -108,3 +108,92 @@ describe('LocalDeployer.restoreStable', () => {
     expect(await releaseAt(port)).toBe('production-shop-run-1-1');
   });
 });
+
+describe('LocalDeployer.restoreStaging', () => {
+  let dataDir: string;
+  let port: number;
+  let outcomes: DeploymentOutcome[];
+  let deployer: LocalDeployer;
+
+  const shop = (start = 'node app.mjs') =>
+    PipelineConfig.parse({
+      name: 'shop',
+      source: { github: 'acme/shop' },
+      staging: { local: { start, port } },
+    });
+  const request = (runId: string, pipeline = shop()): DeployRequest => ({
+    runId,
+    attempt: 1,
+    pipeline,
+    environment: 'staging',
+    commit: 'a1b2c3d4e5f6',
+    artifacts: { location: apps, files: [], exportedVariables: {} },
+  });
+  const statusAt = (at: number) =>
+    new Promise<number | string>((done) => {
+      get({ host: '127.0.0.1', port: at, path: '/', agent: false }, (res) => {
+        res.resume();
+        done(res.statusCode ?? 0);
+      }).on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    });
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pushline-restore-staging-'));
+    port = await freePort();
+    outcomes = [];
+    deployer = new LocalDeployer({
+      dataDir,
+      clock: systemClock,
+      onFinished: (outcome) => {
+        outcomes.push(outcome);
+      },
+      env: { PATH: process.env.PATH },
+      healthTimeoutMs: 5000,
+      drainTimeoutMs: 1000,
+    });
+  });
+
+  afterEach(async () => {
+    await deployer.stopAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves a release again on the staging port, under its deployment id, and reports nothing', async () => {
+    const { deploymentId, url } = await deployer.restoreStaging(request('run-1'));
+
+    expect(deploymentId).toBe('staging-shop-run-1-1');
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(await statusAt(port)).toBe(200);
+    expect(await deployer.restoreStaging(request('run-1'))).toEqual({ deploymentId, url });
+    expect(readdirSync(join(dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
+    expect(outcomes).toEqual([]);
+  });
+
+  it('is replaced by the next staging deployment, which reports as usual', async () => {
+    const restored = (await deployer.restoreStaging(request('run-1'))).deploymentId;
+
+    const { deploymentId } = await deployer.deploy(request('run-2'));
+    for (let i = 0; i < 250 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+
+    expect(outcomes).toEqual([expect.objectContaining({ deploymentId, status: 'SUCCEEDED' })]);
+    expect(readdirSync(join(dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
+    expect(restored).not.toBe(deploymentId);
+  });
+
+  it('leaves nothing behind when the release does not start', async () => {
+    await expect(deployer.restoreStaging(request('run-1', shop('node exits-at-once.mjs')))).rejects.toThrow(
+      /exited \(code 3\)/,
+    );
+
+    expect(await isPortFree(port)).toBe(true);
+    expect(readdirSync(join(dataDir, 'processes'))).toEqual([]);
+    expect(outcomes).toEqual([]);
+  });
+
+  it('refuses a second release while staging serves one', async () => {
+    await deployer.restoreStaging(request('run-1'));
+
+    await expect(deployer.restoreStaging(request('run-2'))).rejects.toThrow(ValidationError);
+    expect(readdirSync(join(dataDir, 'processes'))).toEqual(['staging-shop-run-1-1.json']);
+  });
+});

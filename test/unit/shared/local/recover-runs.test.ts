@@ -13,7 +13,7 @@ import type { DeployRequest } from '../../../../shared/ports/deployer.ts';
 import { FakeClock } from '../../../support/fake-clock.ts';
 import { pipelineConfig, runAt, seedRun, T0 } from '../../../support/runs.ts';
 
-/** Records the deployer calls recovery makes; `restoreStable` fails for the runs in `broken`. */
+/** Records the deployer calls recovery makes; the restores fail for the runs in `broken`. */
 class RecordingDeployer implements RecoveringDeployer {
   readonly calls: { method: string; runId: string; trafficPercent?: number }[] = [];
   readonly broken = new Set<string>();
@@ -32,6 +32,12 @@ class RecordingDeployer implements RecoveringDeployer {
     this.calls.push({ method: 'restoreStable', runId: request.runId });
     if (this.broken.has(request.runId)) throw new Error('`node server.js` exited (code 1) before answering');
     return { deploymentId: `production-${request.runId}`, url: 'http://127.0.0.1:4000' };
+  }
+
+  async restoreStaging(request: DeployRequest) {
+    this.calls.push({ method: 'restoreStaging', runId: request.runId });
+    if (this.broken.has(request.runId)) throw new Error('`node server.js` exited (code 1) before answering');
+    return { deploymentId: `staging-${request.runId}`, url: 'http://127.0.0.1:4100' };
   }
 }
 
@@ -126,6 +132,7 @@ describe('recoverRuns', () => {
 
     expect(deployer.calls).toEqual([
       { method: 'restoreStable', runId: last.id },
+      { method: 'restoreStaging', runId: canary.id },
       { method: 'startCanary', runId: canary.id, trafficPercent: 10 },
     ]);
     expect(report.restored).toEqual([
@@ -242,6 +249,57 @@ describe('recoverRuns', () => {
       status: 'failed',
       reason: expect.stringContaining('pipeline "gone" has no local target for it any more'),
     });
+  });
+
+  it('serves staging again: the release whose staging deployment finished last', async () => {
+    await seedRun(store, 'succeeded', { createdAt: later(-600) });
+    const last = await seedRun(store, 'succeeded', { createdAt: later(-300) });
+    const logBefore = await types(last.id);
+
+    const report = await recover();
+
+    expect(deployer.calls).toEqual([
+      { method: 'restoreStable', runId: last.id },
+      { method: 'restoreStaging', runId: last.id },
+    ]);
+    expect(report.restoredStaging).toEqual([
+      { pipeline: 'web', runId: last.id, deploymentId: `staging-${last.id}`, url: 'http://127.0.0.1:4100' },
+    ]);
+    // A restore is not a deployment: the finished run's log is left as it was.
+    expect(await types(last.id)).toEqual(logBefore);
+  });
+
+  it('falls back to the staging release before when the last one cannot start', async () => {
+    const before = await seedRun(store, 'succeeded', { createdAt: later(-600) });
+    const last = await seedRun(store, 'succeeded', { createdAt: later(-300) });
+    deployer.broken.add(last.id);
+
+    const report = await recover();
+
+    expect(deployer.calls.filter((c) => c.method === 'restoreStaging').map((c) => c.runId)).toEqual([
+      last.id,
+      before.id,
+    ]);
+    expect(report.restoredStaging.map((r) => r.runId)).toEqual([before.id]);
+  });
+
+  it('restores no staging for a pipeline without a local staging target', async () => {
+    const noStaging = { ...web, staging: {} } as PipelineConfig;
+    await seedRun(store, 'succeeded');
+
+    const report = await recoverRuns({
+      store,
+      pipelines: () => noStaging,
+      allPipelines: () => [noStaging],
+      clock,
+      deployer,
+      findBuild: async () => undefined,
+      finishBuild: makeFinishBuild({ store, clock }),
+      finishDeployment: makeFinishDeployment({ store, clock }),
+    });
+
+    expect(deployer.calls.map((c) => c.method)).toEqual(['restoreStable']);
+    expect(report.restoredStaging).toEqual([]);
   });
 
   it('deploys staging again under the same run and attempt', async () => {
