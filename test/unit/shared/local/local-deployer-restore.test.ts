@@ -23,36 +23,48 @@ function releaseAt(port: number): Promise<string> {
   });
 }
 
-describe('LocalDeployer.restoreStable', () => {
-  let dataDir: string;
-  let port: number;
-  let outcomes: DeploymentOutcome[];
-  let deployer: LocalDeployer;
-
-  const shop = (start = 'node app.mjs') =>
-    PipelineConfig.parse({
-      name: 'shop',
-      source: { github: 'acme/shop' },
-      production: { local: { start, port } },
-    });
-  const request = (runId: string, pipeline = shop()): DeployRequest => ({
-    runId,
-    attempt: 1,
-    pipeline,
-    environment: 'production',
-    commit: 'a1b2c3d4e5f6',
-    artifacts: { location: apps, files: [], exportedVariables: {} },
-  });
-
+/**
+ * A LocalDeployer for each test, on a fresh data folder, recording what it reports, and the
+ * `shop` pipeline with a local target for `environment` on a free port.
+ */
+function harness(environment: 'production' | 'staging') {
+  interface Harness {
+    dataDir: string;
+    port: number;
+    outcomes: DeploymentOutcome[];
+    deployer: LocalDeployer;
+    shop: (start?: string) => PipelineConfig;
+    request: (runId: string, pipeline?: PipelineConfig) => DeployRequest;
+  }
+  const h: Harness = {
+    dataDir: '',
+    port: 0,
+    outcomes: [] as DeploymentOutcome[],
+    deployer: undefined as unknown as LocalDeployer,
+    shop: (start = 'node app.mjs') =>
+      PipelineConfig.parse({
+        name: 'shop',
+        source: { github: 'acme/shop' },
+        [environment]: { local: { start, port: h.port } },
+      }),
+    request: (runId: string, pipeline = h.shop()): DeployRequest => ({
+      runId,
+      attempt: 1,
+      pipeline,
+      environment,
+      commit: 'a1b2c3d4e5f6',
+      artifacts: { location: apps, files: [], exportedVariables: {} },
+    }),
+  };
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pushline-restore-'));
-    port = await freePort();
-    outcomes = [];
-    deployer = new LocalDeployer({
-      dataDir,
+    h.dataDir = mkdtempSync(join(tmpdir(), `pushline-restore-${environment}-`));
+    h.port = await freePort();
+    h.outcomes = [];
+    h.deployer = new LocalDeployer({
+      dataDir: h.dataDir,
       clock: systemClock,
       onFinished: (outcome) => {
-        outcomes.push(outcome);
+        h.outcomes.push(outcome);
       },
       env: { PATH: process.env.PATH },
       healthTimeoutMs: 5000,
@@ -60,75 +72,64 @@ describe('LocalDeployer.restoreStable', () => {
       proxyFactory: (options) => new CanaryProxy({ ...options, random: seededRandom(3) }),
     });
   });
-
   afterEach(async () => {
-    await deployer.stopAll();
-    rmSync(dataDir, { recursive: true, force: true });
+    await h.deployer.stopAll();
+    rmSync(h.dataDir, { recursive: true, force: true });
   });
+  return h;
+}
+
+describe('LocalDeployer.restoreStable', () => {
+  const h = harness('production');
 
   it('serves a release again as the stable one, under the id its canary had, and reports nothing', async () => {
-    const { deploymentId, url } = await deployer.restoreStable(request('run-1'));
+    const { deploymentId, url } = await h.deployer.restoreStable(h.request('run-1'));
 
     expect(deploymentId).toBe('production-shop-run-1-1');
-    expect(url).toBe(`http://127.0.0.1:${port}`);
-    expect(await releaseAt(port)).toBe(deploymentId);
-    expect(deployer.proxyFor('shop')!.stable?.release).toBe(deploymentId);
-    expect(await deployer.restoreStable(request('run-1'))).toEqual({ deploymentId, url });
-    expect(outcomes).toEqual([]);
+    expect(url).toBe(`http://127.0.0.1:${h.port}`);
+    expect(await releaseAt(h.port)).toBe(deploymentId);
+    expect(h.deployer.proxyFor('shop')!.stable?.release).toBe(deploymentId);
+    expect(await h.deployer.restoreStable(h.request('run-1'))).toEqual({ deploymentId, url });
+    expect(h.outcomes).toEqual([]);
   });
 
   it('shares traffic with the next canary, and is stopped once that canary is promoted', async () => {
-    const stable = (await deployer.restoreStable(request('run-1'))).deploymentId;
-    const { deploymentId: canary } = await deployer.startCanary({ ...request('run-2'), trafficPercent: 50 });
+    const stable = (await h.deployer.restoreStable(h.request('run-1'))).deploymentId;
+    const { deploymentId: canary } = await h.deployer.startCanary({
+      ...h.request('run-2'),
+      trafficPercent: 50,
+    });
 
-    const seen = new Set(await Promise.all(Array.from({ length: 20 }, () => releaseAt(port))));
-    await deployer.promote(canary);
+    const seen = new Set(await Promise.all(Array.from({ length: 20 }, () => releaseAt(h.port))));
+    await h.deployer.promote(canary);
 
     expect(seen).toEqual(new Set([stable, canary]));
     // The outcome follows once the old release has drained and stopped.
-    for (let i = 0; i < 250 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(outcomes).toEqual([expect.objectContaining({ deploymentId: canary, status: 'SUCCEEDED' })]);
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual([`${canary}.json`]);
+    for (let i = 0; i < 250 && h.outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(h.outcomes).toEqual([expect.objectContaining({ deploymentId: canary, status: 'SUCCEEDED' })]);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([`${canary}.json`]);
   });
 
   it('leaves nothing behind when the release does not start: no process, no proxy', async () => {
-    await expect(deployer.restoreStable(request('run-1', shop('node exits-at-once.mjs')))).rejects.toThrow(
-      /exited \(code 3\)/,
-    );
+    await expect(
+      h.deployer.restoreStable(h.request('run-1', h.shop('node exits-at-once.mjs'))),
+    ).rejects.toThrow(/exited \(code 3\)/);
 
-    expect(deployer.proxyFor('shop')).toBeUndefined();
-    expect(await isPortFree(port)).toBe(true);
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual([]);
+    expect(h.deployer.proxyFor('shop')).toBeUndefined();
+    expect(await isPortFree(h.port)).toBe(true);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([]);
   });
 
   it('refuses a second stable release for a pipeline that has one', async () => {
-    await deployer.restoreStable(request('run-1'));
+    await h.deployer.restoreStable(h.request('run-1'));
 
-    await expect(deployer.restoreStable(request('run-2'))).rejects.toThrow(ValidationError);
-    expect(await releaseAt(port)).toBe('production-shop-run-1-1');
+    await expect(h.deployer.restoreStable(h.request('run-2'))).rejects.toThrow(ValidationError);
+    expect(await releaseAt(h.port)).toBe('production-shop-run-1-1');
   });
 });
 
 describe('LocalDeployer.restoreStaging', () => {
-  let dataDir: string;
-  let port: number;
-  let outcomes: DeploymentOutcome[];
-  let deployer: LocalDeployer;
-
-  const shop = (start = 'node app.mjs') =>
-    PipelineConfig.parse({
-      name: 'shop',
-      source: { github: 'acme/shop' },
-      staging: { local: { start, port } },
-    });
-  const request = (runId: string, pipeline = shop()): DeployRequest => ({
-    runId,
-    attempt: 1,
-    pipeline,
-    environment: 'staging',
-    commit: 'a1b2c3d4e5f6',
-    artifacts: { location: apps, files: [], exportedVariables: {} },
-  });
+  const h = harness('staging');
   const statusAt = (at: number) =>
     new Promise<number | string>((done) => {
       get({ host: '127.0.0.1', port: at, path: '/', agent: false }, (res) => {
@@ -137,63 +138,42 @@ describe('LocalDeployer.restoreStaging', () => {
       }).on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
     });
 
-  beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pushline-restore-staging-'));
-    port = await freePort();
-    outcomes = [];
-    deployer = new LocalDeployer({
-      dataDir,
-      clock: systemClock,
-      onFinished: (outcome) => {
-        outcomes.push(outcome);
-      },
-      env: { PATH: process.env.PATH },
-      healthTimeoutMs: 5000,
-      drainTimeoutMs: 1000,
-    });
-  });
-
-  afterEach(async () => {
-    await deployer.stopAll();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('serves a release again on the staging port, under its deployment id, and reports nothing', async () => {
-    const { deploymentId, url } = await deployer.restoreStaging(request('run-1'));
+    const { deploymentId, url } = await h.deployer.restoreStaging(h.request('run-1'));
 
     expect(deploymentId).toBe('staging-shop-run-1-1');
-    expect(url).toBe(`http://127.0.0.1:${port}`);
-    expect(await statusAt(port)).toBe(200);
-    expect(await deployer.restoreStaging(request('run-1'))).toEqual({ deploymentId, url });
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
-    expect(outcomes).toEqual([]);
+    expect(url).toBe(`http://127.0.0.1:${h.port}`);
+    expect(await statusAt(h.port)).toBe(200);
+    expect(await h.deployer.restoreStaging(h.request('run-1'))).toEqual({ deploymentId, url });
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
+    expect(h.outcomes).toEqual([]);
   });
 
   it('is replaced by the next staging deployment, which reports as usual', async () => {
-    const restored = (await deployer.restoreStaging(request('run-1'))).deploymentId;
+    const restored = (await h.deployer.restoreStaging(h.request('run-1'))).deploymentId;
 
-    const { deploymentId } = await deployer.deploy(request('run-2'));
-    for (let i = 0; i < 250 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const { deploymentId } = await h.deployer.deploy(h.request('run-2'));
+    for (let i = 0; i < 250 && h.outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
 
-    expect(outcomes).toEqual([expect.objectContaining({ deploymentId, status: 'SUCCEEDED' })]);
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
+    expect(h.outcomes).toEqual([expect.objectContaining({ deploymentId, status: 'SUCCEEDED' })]);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([`${deploymentId}.json`]);
     expect(restored).not.toBe(deploymentId);
   });
 
   it('leaves nothing behind when the release does not start', async () => {
-    await expect(deployer.restoreStaging(request('run-1', shop('node exits-at-once.mjs')))).rejects.toThrow(
-      /exited \(code 3\)/,
-    );
+    await expect(
+      h.deployer.restoreStaging(h.request('run-1', h.shop('node exits-at-once.mjs'))),
+    ).rejects.toThrow(/exited \(code 3\)/);
 
-    expect(await isPortFree(port)).toBe(true);
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual([]);
-    expect(outcomes).toEqual([]);
+    expect(await isPortFree(h.port)).toBe(true);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([]);
+    expect(h.outcomes).toEqual([]);
   });
 
   it('refuses a second release while staging serves one', async () => {
-    await deployer.restoreStaging(request('run-1'));
+    await h.deployer.restoreStaging(h.request('run-1'));
 
-    await expect(deployer.restoreStaging(request('run-2'))).rejects.toThrow(ValidationError);
-    expect(readdirSync(join(dataDir, 'processes'))).toEqual(['staging-shop-run-1-1.json']);
+    await expect(h.deployer.restoreStaging(h.request('run-2'))).rejects.toThrow(ValidationError);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual(['staging-shop-run-1-1.json']);
   });
 });
