@@ -6,7 +6,7 @@ const { isBuiltin } = require('node:module');
 
 const NAMED_Z_IMPORT = /^\s*import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*['"]zod(?:\/v4)?['"]/m;
 // A value import of zod/mini anywhere but events/zod-mini.ts (which configures its messages).
-const DIRECT_MINI_IMPORT = /^\s*import\s+(?!type\b)[^;]*?from\s*['"]zod\/(?:v4\/)?mini['"]/m;
+const DIRECT_MINI_IMPORT = /^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s*['"]zod\/(?:v4\/|v4-)?mini['"]/m;
 const ZOD_MINI_MODULE = path.join('events', 'zod-mini.ts');
 
 function zodImportProblem(file, source) {
@@ -78,6 +78,8 @@ const lambdaCredentials = {
  * 6 ms and 0.1 ms. Each built-in becomes a small module that re-exports what `require()` returns,
  * by name — except the getters below, whose first read loads a whole subsystem none of our code
  * uses: importing one of them fails the build, naming it, rather than paying for it silently.
+ * The names are read from the Node that builds the bundle: one that Lambda's Node lacks is
+ * undefined there, and one only Lambda's Node has fails the build if imported — never silent.
  */
 const COSTLY_GETTERS = new Set([
   'http.WebSocket',
@@ -89,6 +91,7 @@ const COSTLY_GETTERS = new Set([
   'process.stdout',
   'process.stderr',
   'process.report',
+  'process.allowedNodeEnvironmentFlags',
   'tls.rootCertificates',
 ]);
 const builtinsByRequire = {

@@ -281,18 +281,27 @@ export class CanaryProxy {
       headers: { ...forwardedHeaders(req), connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' },
       agent: false,
     });
-    socket.once('close', () => upstreamReq.destroy());
+    // Tracked from the start: `close` must not wait for a handshake still under way.
+    this.tunnels.add(socket);
+    socket.once('close', () => {
+      this.tunnels.delete(socket);
+      upstreamReq.destroy();
+    });
     upstreamReq.once(
       'upgrade',
       (upstreamRes: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+        if (!this.server || socket.destroyed) {
+          // The proxy closed (or the client left) during the handshake.
+          upstreamSocket.destroy();
+          socket.destroy();
+          return;
+        }
         record(101);
         const headers = { ...upstreamRes.headers, [RELEASE_HEADER]: release };
         socket.write(rawResponse(101, upstreamRes.statusMessage || 'Switching Protocols', headers));
         if (upstreamHead.length > 0) socket.write(upstreamHead);
         if (head.length > 0) upstreamSocket.write(head);
-        this.tunnels.add(socket);
         const end = () => {
-          this.tunnels.delete(socket);
           socket.destroy();
           upstreamSocket.destroy();
         };
@@ -314,6 +323,10 @@ export class CanaryProxy {
       delete headers['content-length'];
       socket.write(rawResponse(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? '', headers));
       upstreamRes.pipe(socket);
+      // A release that dies in the middle of its answer must not leave the client waiting.
+      upstreamRes.once('close', () => {
+        if (!upstreamRes.complete) socket.destroy();
+      });
     });
     upstreamReq.once('error', (error: NodeJS.ErrnoException) => {
       if (!socket.writable) return;

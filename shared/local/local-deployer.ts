@@ -260,13 +260,22 @@ export class LocalDeployer implements Deployer {
     const current = this.staging.get(request.pipeline.name);
     if (current)
       throw new ValidationError(`pipeline ${request.pipeline.name} already has ${current} on staging`);
-    const problem = await artifactsProblem(request);
-    if (problem) throw new ValidationError(problem);
-
+    // Registered before the first await, so that a second call for the same release waits for
+    // this one instead of starting it twice.
     const d = this.register(staging, id);
-    const port = await this.stagingPort(target.port);
-    d.url = `http://127.0.0.1:${port}`;
-    const work = this.startApp(d, staging, target, port);
+    let port: number | undefined;
+    const work = (async () => {
+      const problem = await artifactsProblem(request);
+      if (problem) throw new ValidationError(problem);
+      port = await this.stagingPort(target.port);
+      d.url = `http://127.0.0.1:${port}`;
+      await this.startApp(d, staging, target, port);
+      // A staging deployment that finished in the meantime wins: the restore gives way.
+      const now = this.staging.get(d.pipeline);
+      if (now) throw new ValidationError(`pipeline ${request.pipeline.name} has ${now} on staging now`);
+      this.staging.set(d.pipeline, id);
+      d.state = 'running';
+    })();
     // stopAll waits for a restore in progress like for any other deployment work.
     d.ready = this.track(
       work.then(
@@ -276,16 +285,14 @@ export class LocalDeployer implements Deployer {
     );
     try {
       await work;
-      this.staging.set(d.pipeline, id);
-      d.state = 'running';
       this.logger.info('staging release restored', { deploymentId: id, url: d.url });
-      return { deploymentId: id, url: d.url };
+      return { deploymentId: id, url: d.url! };
     } catch (error) {
       d.state = 'failed';
       await this.processes.stop(id);
       throw error;
     } finally {
-      this.reserved.delete(port);
+      if (port !== undefined) this.reserved.delete(port);
     }
   }
 

@@ -128,6 +128,8 @@ const RECENT_RELEASES = 20;
 export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport> {
   const { store, clock } = deps;
   const log = deps.logger ?? silentLogger;
+  // Each run is judged by the moment recovery began, not by how long the restores took.
+  const now = clock.now();
   const running = await allRunningRuns(store);
   const report: RecoveryReport = { restored: [], restoredStaging: [], runs: [] };
   /** Per pipeline: the run whose release serves production again, and why others could not. */
@@ -160,7 +162,26 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
     }
   }
 
-  // Then staging serves again what it served: the release of the run whose staging deployment
+  for (const run of running) {
+    const pipeline = deps.pipelines(run.pipeline);
+    const claimed =
+      run.stages.build.status === StageStatus.Pending ? await deps.findBuild(run.id, run.attempt) : undefined;
+    const step = planRecovery(run, pipeline, now, claimed !== undefined);
+    if (step.kind === 'leave') continue;
+    try {
+      const reason = await act(run, pipeline, step, claimed);
+      report.runs.push({ runId: run.id, step: step.kind, ...(reason ? { reason } : {}) });
+      log.warn('run recovered after a restart', { runId: run.id, step: step.kind, reason });
+    } catch (error) {
+      log.error('cannot recover a run; the watchdog will end it', {
+        runId: run.id,
+        step: step.kind,
+        error: message(error),
+      });
+      await note(run, `pushline restarted and could not recover this run (${step.kind}): ${message(error)}`);
+    }
+  }
+  // Last, staging serves again what it served: the release of the run whose staging deployment
   // finished last — unless a run was deploying staging, which its recovery step deploys again.
   for (const pipeline of deps.allPipelines()) {
     if (!pipeline.staging.local) continue;
@@ -182,25 +203,6 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
     }
   }
 
-  for (const run of running) {
-    const pipeline = deps.pipelines(run.pipeline);
-    const claimed =
-      run.stages.build.status === StageStatus.Pending ? await deps.findBuild(run.id, run.attempt) : undefined;
-    const step = planRecovery(run, pipeline, clock.now(), claimed !== undefined);
-    if (step.kind === 'leave') continue;
-    try {
-      const reason = await act(run, pipeline, step, claimed);
-      report.runs.push({ runId: run.id, step: step.kind, ...(reason ? { reason } : {}) });
-      log.warn('run recovered after a restart', { runId: run.id, step: step.kind, reason });
-    } catch (error) {
-      log.error('cannot recover a run; the watchdog will end it', {
-        runId: run.id,
-        step: step.kind,
-        error: message(error),
-      });
-      await note(run, `pushline restarted and could not recover this run (${step.kind}): ${message(error)}`);
-    }
-  }
   return report;
 
   async function act(
@@ -281,13 +283,13 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
           });
           return undefined;
         }
-        const now = stable?.runId
+        const serving = stable?.runId
           ? `production serves the release of run ${stable.runId} again`
           : 'production serves no release';
         const why = stable
           ? stable.errors.join('; ')
           : `pipeline "${run.pipeline}" has no local production target any more`;
-        const reason = `pushline restarted while promoting the canary and its release could not be started again (${why}); ${now}`;
+        const reason = `pushline restarted while promoting the canary and its release could not be started again (${why}); ${serving}`;
         await deps.finishDeployment({ ...outcome, environment: 'production', status: 'FAILED', reason });
         return reason;
       }

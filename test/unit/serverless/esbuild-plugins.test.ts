@@ -62,6 +62,18 @@ describe('the production bundles’ esbuild plugins', () => {
     );
   });
 
+  it('fail the build on zod/mini under its other names, and on a re-export of it', async () => {
+    const v4mini = await buildError(
+      work,
+      'v4mini',
+      `import * as z from 'zod/v4-mini';\nexport const s = z.string();\n`,
+    );
+    const reexport = await buildError(work, 'reexport', `export * from 'zod/v4/mini';\n`);
+
+    expect(v4mini).toContain('import zod/mini from events/zod-mini.ts');
+    expect(reexport).toContain('import zod/mini from events/zod-mini.ts');
+  });
+
   it('let a type-only zod/mini import through', async () => {
     const { text } = await bundle(
       work,

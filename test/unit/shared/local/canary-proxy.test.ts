@@ -159,13 +159,14 @@ function upgrade(url: string, protocol = 'websocket'): Promise<Upgraded> {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
+      // 'close' too: an answer cut short ends without 'end'.
+      const done = () =>
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           body: Buffer.concat(chunks).toString(),
-        }),
-      );
+        });
+      res.on('end', done).on('close', done);
     });
     req.on('error', reject);
     req.end();
@@ -482,6 +483,62 @@ describe('CanaryProxy', () => {
       expect(none.status).toBe(503);
       expect(down).toMatchObject({ status: 502, headers: { 'x-pushline-release': 'gone' } });
       expect(JSON.parse(down.body!).error).toBe('release gone did not answer (ECONNREFUSED)');
+    });
+
+    it('ends the client connection when a declining release dies in the middle of its answer', async () => {
+      // Prepare: a release that promises 100 bytes, sends 5 and dies
+      const app = await upstreamApp('v1');
+      app.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+        socket.write('HTTP/1.1 400 Bad Request\r\ncontent-length: 100\r\n\r\nhello');
+        setTimeout(() => socket.destroy(), 20);
+      });
+      const proxy = new CanaryProxy({ port: 0 });
+      await proxy.start();
+      proxy.setStable(app);
+      cleanups.push(
+        () => proxy.close(),
+        () => new Promise((r) => app.server.close(r)),
+      );
+
+      // Act
+      const refused = await upgrade(proxy.url);
+
+      // Assess
+      expect(refused).toMatchObject({ status: 400, body: 'hello' });
+    });
+
+    it('closes a connection whose handshake is under way when the proxy closes', async () => {
+      // Prepare: a release that takes its time to switch protocols
+      const app = await upstreamApp('v1');
+      const held: Duplex[] = [];
+      app.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+        held.push(socket);
+        setTimeout(() => {
+          if (!socket.destroyed) {
+            socket.write(
+              'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n',
+            );
+          }
+        }, 300);
+      });
+      const proxy = new CanaryProxy({ port: 0 });
+      await proxy.start();
+      proxy.setStable(app);
+      cleanups.push(() => {
+        for (const socket of held) socket.destroy();
+        return new Promise((r) => app.server.close(r));
+      });
+      const attempt = upgrade(proxy.url).then(
+        (answer) => `HTTP ${answer.status}`,
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      await sleep(50);
+
+      // Act
+      await proxy.close();
+
+      // Assess: close() did not wait for the handshake, and the client got no 101
+      expect(await attempt).toBe('ECONNRESET');
     });
 
     it('closes open tunnels when the proxy closes', async () => {

@@ -170,6 +170,16 @@ describe('LocalDeployer.restoreStaging', () => {
     expect(h.outcomes).toEqual([]);
   });
 
+  it('starts a release once when asked twice at the same time', async () => {
+    const [a, b] = await Promise.all([
+      h.deployer.restoreStaging(h.request('run-1')),
+      h.deployer.restoreStaging(h.request('run-1')),
+    ]);
+
+    expect(a).toEqual(b);
+    expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([`${a.deploymentId}.json`]);
+  });
+
   it('refuses a second release while staging serves one', async () => {
     await h.deployer.restoreStaging(h.request('run-1'));
 

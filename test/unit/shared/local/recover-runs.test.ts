@@ -132,8 +132,8 @@ describe('recoverRuns', () => {
 
     expect(deployer.calls).toEqual([
       { method: 'restoreStable', runId: last.id },
-      { method: 'restoreStaging', runId: canary.id },
       { method: 'startCanary', runId: canary.id, trafficPercent: 10 },
+      { method: 'restoreStaging', runId: canary.id },
     ]);
     expect(report.restored).toEqual([
       { pipeline: 'web', runId: last.id, deploymentId: `production-${last.id}` },
@@ -300,6 +300,35 @@ describe('recoverRuns', () => {
 
     expect(deployer.calls.map((c) => c.method)).toEqual(['restoreStable']);
     expect(report.restoredStaging).toEqual([]);
+  });
+
+  it('leaves staging to a run that was deploying it, whatever staging served before', async () => {
+    await seedRun(store, 'succeeded', { createdAt: later(-300) });
+    const deploying = await seedRun(store, 'staging');
+
+    const report = await recover();
+
+    expect(deployer.calls.filter((c) => c.method !== 'restoreStable')).toEqual([
+      { method: 'deploy', runId: deploying.id },
+    ]);
+    expect(report.restoredStaging).toEqual([]);
+  });
+
+  it('judges each run by the moment recovery began, however long the restores take', async () => {
+    const canary = await seedRun(store, 'canary');
+    clock.advance(30); // 150 s of the 180 s bake left: a check interval (60 s) and more
+    const slow = new RecordingDeployer();
+    slow.restoreStable = async (request) => {
+      clock.advance(120); // a restore that takes two minutes
+      return { deploymentId: `production-${request.runId}`, url: 'http://127.0.0.1:4000' };
+    };
+    deployer = slow;
+    await seedRun(store, 'succeeded', { createdAt: later(-600) });
+
+    await recover();
+
+    expect(slow.calls).toContainEqual({ method: 'startCanary', runId: canary.id, trafficPercent: 10 });
+    expect(await types(canary.id)).not.toContain('Rolled Back');
   });
 
   it('deploys staging again under the same run and attempt', async () => {
