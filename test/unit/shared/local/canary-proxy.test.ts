@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { CanaryProxy, seededRandom, type Upstream } from '../../../../shared/local/canary-proxy.ts';
 import { freePort } from '../../../../shared/local/process-manager.ts';
+import { trafficLoop } from '../../../support/traffic-loop.ts';
 
 /** An upstream app in this process: answers with its name and the headers it received. */
 async function upstreamApp(
@@ -78,37 +79,6 @@ async function countReleases(url: string, requests: number): Promise<Record<stri
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   return counts;
-}
-
-/**
- * Keeps 3 requests in flight until `stop()`; each answer records the phase (set by the test)
- * it was sent and answered in, or 'in between' when the phase changed while it was in flight.
- */
-function trafficLoop(url: string) {
-  const answers: (Answer & { phase: string })[] = [];
-  let phase = 'split';
-  let running = true;
-  const loops = Array.from({ length: 3 }, async () => {
-    while (running) {
-      const sentIn = phase;
-      const answer = await send(url);
-      // Sent and answered in one phase: the proxy surely routed it in that phase.
-      answers.push({ ...answer, phase: phase === sentIn ? sentIn : 'in between' });
-    }
-  });
-  return {
-    setPhase: (next: string) => {
-      phase = next;
-    },
-    until: async (inPhase: string, count: number) => {
-      while (answers.filter((a) => a.phase === inPhase).length < count) await sleep(5);
-    },
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      return answers;
-    },
-  };
 }
 
 /** An upstream that accepts upgrades and answers every chunk with `<name>:<chunk>`. */
@@ -324,7 +294,7 @@ describe('CanaryProxy', () => {
     const { proxy } = await setup({ weight: 30 });
     const v3 = await upstreamApp('v3');
     cleanups.push(() => new Promise((r) => v3.server.close(r)));
-    const traffic = trafficLoop(proxy.url);
+    const traffic = trafficLoop(() => send(proxy.url), 'split');
     await traffic.until('split', 8);
     // Act
     proxy.rollback();

@@ -12,6 +12,7 @@ import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
 import { freePort, isPortFree } from '../../../../shared/local/process-manager.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest, Environment } from '../../../../shared/ports/deployer.ts';
+import { trafficLoop } from '../../../support/traffic-loop.ts';
 
 const apps = resolve('test/fixtures/apps');
 
@@ -47,36 +48,6 @@ async function getMany(url: string, n: number): Promise<Answer[]> {
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   return answers;
-}
-
-/**
- * Keeps 3 GETs in flight until `stop()`; each answer records the phase (set by the test) it was
- * sent and answered in, or 'in between' when the phase changed while it was in flight.
- */
-function trafficLoop(url: string) {
-  const answers: (Answer & { phase: string })[] = [];
-  let phase = 'canary';
-  let running = true;
-  const loops = Array.from({ length: 3 }, async () => {
-    while (running) {
-      const sentIn = phase;
-      const answer = await get(url);
-      answers.push({ ...answer, phase: phase === sentIn ? sentIn : 'in between' });
-    }
-  });
-  return {
-    setPhase: (next: string) => {
-      phase = next;
-    },
-    until: async (inPhase: string, count: number) => {
-      while (answers.filter((a) => a.phase === inPhase).length < count) await sleep(5);
-    },
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      return answers;
-    },
-  };
 }
 
 function pipeline(
@@ -316,7 +287,7 @@ describe('LocalDeployer', () => {
         ...deployRequest(pipeline(ports, { env: { DELAY_MS: '20' } }), 'run-2', 'production'),
         trafficPercent: 30,
       });
-      const traffic = trafficLoop(`http://127.0.0.1:${ports.production}/`);
+      const traffic = trafficLoop(() => get(`http://127.0.0.1:${ports.production}/`), 'canary');
       await traffic.until('canary', 10);
 
       await deployer.promote(deploymentId);
@@ -341,7 +312,7 @@ describe('LocalDeployer', () => {
         trafficPercent: 50,
       });
       const canaryPid = pidOf(deploymentId);
-      const traffic = trafficLoop(`http://127.0.0.1:${ports.production}/`);
+      const traffic = trafficLoop(() => get(`http://127.0.0.1:${ports.production}/`), 'canary');
       await traffic.until('canary', 10);
 
       await deployer.rollback(deploymentId, 'error_rate 0.5 > max 0.01');
