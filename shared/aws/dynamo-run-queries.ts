@@ -57,6 +57,37 @@ export class RunQueries {
     return (await this.anyFrom(filtered, startKey)) ? { items, lastKey: startKey } : { items };
   }
 
+  /**
+   * The keys (`gsi2sk`, the run id) of every run in the `allRuns` index, newest first, that end
+   * with `suffix`. DynamoDB has no `ends_with`, and a `FilterExpression` costs what it reads, so
+   * this reads the whole index (keys only projected, but a query is billed on the size of the items
+   * read: about one read unit per 4 KB of snapshots, eventually consistent halves it) and filters
+   * here, stopping once `limit` ids are found. Acceptable for a person naming a run now and then
+   * (`pushline show`, the API); nothing on a run's path calls it.
+   */
+  async runIdsEndingWith(index: string, suffix: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.query({
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: 'gsi2pk = :key',
+        ExpressionAttributeValues: { ':key': 'RUN' },
+        ProjectionExpression: 'gsi2sk',
+        ScanIndexForward: false,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of page.Items ?? []) {
+        const id = String(item.gsi2sk);
+        if (id.endsWith(suffix)) ids.push(id);
+        if (ids.length >= limit) return ids;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return ids;
+  }
+
   /** Whether at least one matching item lies after `startKey` (DynamoDB returns a key even at the end). */
   private async anyFrom(base: QueryCommandInput, startKey: Item | undefined): Promise<boolean> {
     while (startKey) {

@@ -47,6 +47,8 @@ import { RunQueries } from './dynamo-run-queries.ts';
 /** A transaction holds at most 100 items; one is the snapshot, the rest log entries. */
 const MAX_TRANSACTION_ITEMS = 100;
 const DAY_SECONDS = 86_400;
+/** A run id is a ULID: a tail this long is a whole id, found with one `GetItem`. */
+const ULID_LENGTH = 26;
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBDocumentClient | DynamoDBClient;
@@ -240,6 +242,16 @@ export class DynamoRunStore implements RunStore {
     });
     const runs = page.items.map((item) => (item as unknown as SnapshotItem).run);
     return page.lastKey ? { runs, cursor: encodeCursor(page.lastKey) } : { runs };
+  }
+
+  /**
+   * A whole id is one `GetItem`; a shorter tail reads the `allRuns` index's keys and filters them
+   * (see `RunQueries.runIdsEndingWith` for the cost): fine for a person naming a run, not for a hot path.
+   */
+  async findRunIds(suffix: string, limit: number): Promise<string[]> {
+    if (suffix.length === 0 || limit < 1) return [];
+    if (suffix.length === ULID_LENGTH) return (await this.get(suffix)) ? [suffix] : [];
+    return this.queries.runIdsEndingWith(INDEX.allRuns, suffix, limit);
   }
 
   async link(ref: ExternalRef, runId: string): Promise<void> {

@@ -111,6 +111,14 @@ export class MemoryRunStore implements RunStore {
     return this.refs.get(`${ref.kind}:${ref.id}`);
   }
 
+  async findRunIds(suffix: string, limit: number): Promise<string[]> {
+    return [...this.runs.keys()]
+      .filter((id) => id.endsWith(suffix))
+      .sort()
+      .reverse()
+      .slice(0, limit);
+  }
+
   async addNote(runId: string, note: RunNote): Promise<void> {
     this.runs.get(runId)?.notes.push(note);
   }

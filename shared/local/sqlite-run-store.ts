@@ -158,6 +158,15 @@ export class SqliteRunStore implements RunStore {
     ).run(ref.kind, ref.id, runId);
   }
 
+  /** A scan of the `runs` ids (no index serves a suffix); thousands of runs take well under a millisecond. */
+  async findRunIds(suffix: string, limit: number): Promise<string[]> {
+    if (suffix.length === 0 || limit < 1) return [];
+    const rows = this.sql(
+      'SELECT id FROM runs WHERE substr(id, -length(@suffix)) = @suffix ORDER BY id DESC LIMIT @limit',
+    ).all({ suffix, limit }) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
   async findByRef(ref: ExternalRef): Promise<string | undefined> {
     const row = this.sql('SELECT run_id FROM refs WHERE kind = ? AND id = ?').get(ref.kind, ref.id) as
       | { run_id: string }

@@ -79,6 +79,12 @@ export interface RunStore {
   /** Records which run an external job belongs to, so its completion event can find the run. */
   link(ref: ExternalRef, runId: string): Promise<void>;
   findByRef(ref: ExternalRef): Promise<string | undefined>;
+  /**
+   * The ids of the runs whose id ends with `suffix` (exactly, case and all; a whole id matches
+   * itself), newest first, at most `limit`. For finding a run by the short id people see
+   * (`shared/domain/run-id.ts`); no match is `[]`.
+   */
+  findRunIds(suffix: string, limit: number): Promise<string[]>;
   /** Adds a note to the run (visible in the API and the dashboard); never changes the run's state. */
   addNote(runId: string, note: RunNote): Promise<void>;
   notes(runId: string): Promise<RunNote[]>;

@@ -296,6 +296,52 @@ export function describeRunStoreContract(
       });
     });
 
+    describe('findRunIds', () => {
+      /** Starts a run whose id is chosen: `head` padded with zeros, ending in `tail`. */
+      const startWithId = async (head: string, tail: string): Promise<string> => {
+        const event = runStarted(clock);
+        const runId = head.padEnd(26 - tail.length, '0') + tail;
+        event.detail.runId = runId;
+        await store.startRuns({ provider: 'github', id: `delivery-${runId}` }, [event]);
+        return runId;
+      };
+
+      it('finds a run by its whole id and by any tail of it', async () => {
+        const run = await start();
+
+        expect(await store.findRunIds(run.id, 10)).toEqual([run.id]);
+        expect(await store.findRunIds(run.id.slice(-8), 10)).toEqual([run.id]);
+        expect(await store.findRunIds(run.id.slice(-4), 10)).toEqual([run.id]);
+      });
+
+      it('lists every run whose id ends with the tail, newest first, and at most `limit`', async () => {
+        const oldest = await startWithId('01JQ1', 'AB766747SE');
+        const other = await startWithId('01JQ2', 'CD000000XY');
+        const middle = await startWithId('01JQ3', 'CD766747SE');
+        const newest = await startWithId('01JQ4', 'EF766747SE');
+
+        expect(await store.findRunIds('766747SE', 10)).toEqual([newest, middle, oldest]);
+        expect(await store.findRunIds('766747SE', 2)).toEqual([newest, middle]);
+        expect(await store.findRunIds('CD766747SE', 10)).toEqual([middle]);
+        expect(await store.findRunIds('XY', 10)).toEqual([other]);
+      });
+
+      it('matches the end of the id only, with its case', async () => {
+        const run = await startWithId('01JQ5', '766747SE');
+
+        expect(await store.findRunIds('766747', 10)).toEqual([]);
+        expect(await store.findRunIds('766747se', 10)).toEqual([]);
+        expect(await store.findRunIds('01JQ5', 10)).toEqual([]);
+        expect(await store.findRunIds(run, 10)).toEqual([run]);
+      });
+
+      it('returns nothing for a tail no run has', async () => {
+        await start();
+
+        expect(await store.findRunIds('ZZZZZZZZ', 10)).toEqual([]);
+      });
+    });
+
     describe('refs', () => {
       it('finds the run an external job was linked to', async () => {
         const run = await start();

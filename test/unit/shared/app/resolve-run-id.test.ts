@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { AmbiguousRunIdError, resolveRunId } from '../../../../shared/app/resolve-run-id.ts';
+import { NotFoundError, ValidationError } from '../../../../shared/domain/errors.ts';
+
+const A = '01JQ10000000000000766747SE';
+const B = '01JQ20000000000000AB6747SE';
+
+/** A store that knows a fixed list of run ids. */
+const storeOf = (ids: string[]) => ({
+  findRunIds: async (suffix: string, limit: number) =>
+    ids
+      .filter((id) => id.endsWith(suffix))
+      .sort()
+      .reverse()
+      .slice(0, limit),
+});
+
+describe('resolveRunId', () => {
+  it('gives the full id of the run a short id names', async () => {
+    await expect(resolveRunId(storeOf([A, B]), '766747se')).resolves.toBe(A);
+  });
+
+  it('refuses an id no run has with NotFoundError, naming it', async () => {
+    await expect(resolveRunId(storeOf([A]), 'ZZZZZZZZ')).rejects.toThrow(
+      new NotFoundError('no run ZZZZZZZZ'),
+    );
+  });
+
+  it('refuses an ambiguous tail, listing the candidates newest first', async () => {
+    const error = await resolveRunId(storeOf([A, B]), '47SE').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AmbiguousRunIdError);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as AmbiguousRunIdError).candidates).toEqual([B, A]);
+    expect((error as Error).message).toBe(
+      `run id 47SE is ambiguous: it matches 2 runs: AB6747SE (${B}), 766747SE (${A}); give more characters`,
+    );
+  });
+
+  it('refuses text that is no run id before asking the store', async () => {
+    const store = {
+      findRunIds: async () => {
+        throw new Error('the store was asked');
+      },
+    };
+
+    await expect(resolveRunId(store, 'run-1')).rejects.toThrow(/"run-1" is not a run id/);
+  });
+});
