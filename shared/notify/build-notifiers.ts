@@ -18,6 +18,13 @@ export const NOTIFY_SECRETS = {
   slackWebhookUrl: 'SLACK_WEBHOOK_URL',
   githubToken: 'GITHUB_TOKEN',
   gitlabToken: 'GITLAB_TOKEN',
+  /**
+   * Not a secret but read the same way, so that it is set where the bot token is: the root of a
+   * Slack-compatible Web API for the bot (`https://slack.com/api/` when unset). Locally the
+   * variable `SLACK_API_URL` (`pushline up --slack-api-url` sets it); on AWS the SSM parameter
+   * `<prefix>SLACK_API_URL`.
+   */
+  slackApiUrl: 'SLACK_API_URL',
 } as const;
 
 /**
@@ -37,7 +44,10 @@ export interface BuildNotifiersOptions {
   /** Base URL of the dashboard, for links to the run (`<base>/runs/<id>`). */
   dashboardUrl?: string;
   logger?: NotifyLogger;
-  /** API roots, for tests and self-hosted instances. */
+  /**
+   * API roots, for tests and self-hosted instances. Slack's, when not given, is the secret
+   * `SLACK_API_URL` if set (see `NOTIFY_SECRETS.slackApiUrl`).
+   */
   slackApiUrl?: string;
   githubApiUrl?: string;
   gitlabApiUrl?: string;
@@ -49,7 +59,8 @@ export interface BuildNotifiersOptions {
 /**
  * Decides which notifiers exist, from the pipeline file and the secrets that are set:
  *
- * - `slack` (bot token): `SLACK_BOT_TOKEN` is set and a pipeline names a `slack.channel`.
+ * - `slack` (bot token): `SLACK_BOT_TOKEN` is set and a pipeline names a `slack.channel`; it talks
+ *   to `slackApiUrl`, else the secret `SLACK_API_URL`, else Slack itself.
  * - `slack-webhook`: pipelines with a `slack` section that the bot does not serve, whose webhook
  *   URL secret (`slack.webhook`, default `SLACK_WEBHOOK_URL`) is set.
  * - `github` / `gitlab`: `GITHUB_TOKEN` / `GITLAB_TOKEN` is set and a pipeline's source is on
@@ -70,12 +81,13 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
   const wantsBot = pipelines.some((p) => p.notifications.slack?.channel);
   const botToken = wantsBot ? await secrets.get(NOTIFY_SECRETS.slackBotToken) : undefined;
   if (botToken) {
-    const [{ WebClient }, { slackLogger }] = await Promise.all([
+    const [{ WebClient }, { slackLogger }, slackApiUrl] = await Promise.all([
       import('@slack/web-api'),
       import('./slack-logger.ts'),
+      options.slackApiUrl ?? secrets.get(NOTIFY_SECRETS.slackApiUrl),
     ]);
     const client = new WebClient(botToken, {
-      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      ...(slackApiUrl ? { slackApiUrl } : {}),
       retryConfig: options.slackRetry ?? SLACK_RETRY,
       rejectRateLimitedCalls: false,
       timeout: 10_000,

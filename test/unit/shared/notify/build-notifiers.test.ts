@@ -1,8 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { MemoryRunStore } from '../../../../shared/local/memory-run-store.ts';
 import { buildNotifiers, notifySecretNames } from '../../../../shared/notify/build-notifiers.ts';
-import { pipeline, TestClock } from './run-fixtures.ts';
+import { RecordingServer } from '../../../support/recording-server.ts';
+import { fakeSlack } from './fake-services.ts';
+import { pipeline, RunDriver, TestClock } from './run-fixtures.ts';
 
 async function names(
   pipelines: PipelineConfig[],
@@ -67,6 +69,50 @@ describe('buildNotifiers', () => {
   });
 });
 
+describe('buildNotifiers with a Slack-compatible server', () => {
+  let server: RecordingServer;
+  beforeEach(async () => {
+    server = await RecordingServer.start();
+    fakeSlack(server);
+  });
+  afterEach(() => server.close());
+
+  /** Builds the notifiers with `secrets` and has the bot announce a run's start. */
+  async function announceStart(secrets: Record<string, string>, slackApiUrl?: string): Promise<void> {
+    const driver = new RunDriver();
+    const [bot] = await buildNotifiers({
+      secrets: { get: async (name) => secrets[name] },
+      file: { version: 1, pipelines: [pipeline()] },
+      store: driver.store,
+      clock: driver.clock,
+      mode: 'aws',
+      slackRetry: { retries: 0 },
+      ...(slackApiUrl ? { slackApiUrl } : {}),
+    });
+    const event = await driver.start();
+    await bot!.notify({ run: await driver.run(), event, pipeline: pipeline(), announce: true });
+  }
+
+  it('points the bot at the secret SLACK_API_URL when no API root is given', async () => {
+    // Act
+    await announceStart({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: `${server.url}/api/` });
+
+    // Assess
+    expect(server.requestsTo('/api/chat.postMessage')).toHaveLength(1);
+  });
+
+  it('prefers the API root it is given over the secret', async () => {
+    // Act
+    await announceStart(
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' },
+      `${server.url}/api/`,
+    );
+
+    // Assess
+    expect(server.requestsTo('/api/chat.postMessage')).toHaveLength(1);
+  });
+});
+
 describe('notifySecretNames', () => {
   it('lists the standard names and every pipeline’s webhook secret', () => {
     // Act
@@ -81,6 +127,7 @@ describe('notifySecretNames', () => {
       'SLACK_WEBHOOK_URL',
       'GITHUB_TOKEN',
       'GITLAB_TOKEN',
+      'SLACK_API_URL',
       'TEAM_A_WEBHOOK',
     ]);
   });
