@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { MemoryRunStore } from '../../../../shared/local/memory-run-store.ts';
 import { buildNotifiers, notifySecretNames } from '../../../../shared/notify/build-notifiers.ts';
+import { SlackBotNotifier } from '../../../../shared/notify/slack-bot-notifier.ts';
 import { RecordingServer } from '../../../support/recording-server.ts';
 import { fakeSlack } from './fake-services.ts';
 import { pipeline, RunDriver, TestClock } from './run-fixtures.ts';
@@ -89,8 +90,9 @@ describe('buildNotifiers with a Slack-compatible server', () => {
       slackRetry: { retries: 0 },
       ...(slackApiUrl ? { slackApiUrl } : {}),
     });
+    if (!(bot instanceof SlackBotNotifier)) throw new Error(`expected the bot first, got ${bot?.name}`);
     const event = await driver.start();
-    await bot!.notify({ run: await driver.run(), event, pipeline: pipeline(), announce: true });
+    await bot.notify({ run: await driver.run(), event, pipeline: pipeline(), announce: true });
   }
 
   it('points the bot at the secret SLACK_API_URL when no API root is given', async () => {
