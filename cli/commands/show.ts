@@ -1,19 +1,23 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatRunDetail } from '../local/format-runs.ts';
-import { openRunReader } from '../local/run-reader.ts';
+import { openRunReader, runFacts } from '../local/run-reader.ts';
 import type { SetExitCode } from './index.ts';
 
 export function register(program: Command, setExitCode: SetExitCode): void {
   program
     .command('show')
     .description('Show one run: its stages and durations, tests, canary verdict, event log and notes.')
-    .argument('<run-id>', 'the run (as `pushline runs` lists it)')
+    .argument(
+      '<run-id>',
+      'the run: its short id as `pushline runs` lists it (the last 8 characters), any unique tail, or the whole id',
+    )
     .option('-d, --data <dir>', 'the data folder', '.pushline')
     .option('--json', 'print the API response as JSON')
     .addHelpText(
       'after',
-      '\nThe event log lists ignored events too, each with the reason it did not fit the run.',
+      '\nThe event log lists ignored events too, each with the reason it did not fit the run.\n' +
+        'An id that several runs end with is refused with the candidates (exit code 1).',
     )
     .action(async (runId: string, options: { data: string; json?: boolean }) => {
       const dataDir = resolve(options.data);
@@ -30,7 +34,11 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           setExitCode(1);
           return;
         }
-        console.log(options.json ? JSON.stringify(run, null, 2) : formatRunDetail(run));
+        console.log(
+          options.json
+            ? JSON.stringify(run, null, 2)
+            : formatRunDetail(run, await runFacts(reader, run, dataDir)),
+        );
       } catch (error) {
         console.error(`pushline show: ${error instanceof Error ? error.message : String(error)}`);
         setExitCode(1);

@@ -1,3 +1,4 @@
+import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { EventView, RunDetail, RunSummary, StageView } from '../../shared/local/api-routes.ts';
 
 const GLYPH: Record<StageView['status'], string> = {
@@ -39,7 +40,7 @@ export function formatRunTable(runs: readonly RunSummary[], now: Date): string {
   return table(
     ['RUN', 'PIPELINE', 'BRANCH', 'COMMIT', 'STATUS', 'STAGES', 'AGE'],
     runs.map((run) => [
-      run.id,
+      shortRunId(run.id),
       run.pipeline,
       run.source.branch ?? (run.source.tag ? `tag ${run.source.tag}` : run.source.ref),
       run.source.commit.slice(0, 7),
@@ -56,11 +57,25 @@ function eventLine(event: EventView): string {
   return `  ${String(event.seq).padStart(3)}  ${time}  ${event.detailType.padEnd(20)} ${tail}`;
 }
 
+/** Whether a URL a run was deployed to still serves that run: yes, or no and why. */
+export type UrlState = { serving: true } | { serving: false; why: string };
+
+/** What `show` found out beside the run itself: where its build log is, whether its URLs still serve it. */
+export interface RunFacts {
+  buildLog?: { path: string; exists: boolean };
+  staging?: UrlState;
+  production?: UrlState;
+}
+
+/** Said when a build read no test results: the usual cause is a buildspec without `reports:`. */
+export const NO_TEST_REPORT_HINT =
+  'no test report was read: add a `reports:` section to buildspec.yml naming your JUnit XML files (file-format: JUNITXML); see docs/local-builds.md';
+
 /** The `pushline show` page: push, stages, tests, canary verdict, event log (ignored too) and notes. */
-export function formatRunDetail(run: RunDetail): string {
+export function formatRunDetail(run: RunDetail, facts: RunFacts = {}): string {
   const { source } = run;
   const lines = [
-    `Run ${run.id}  ${run.pipeline}  ${run.status}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}  ${formatDuration(run.durationSeconds)}`,
+    `Run ${shortRunId(run.id)} (${run.id})  ${run.pipeline}  ${run.status}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}  ${formatDuration(run.durationSeconds)}`,
     ...(run.reason ? [`Reason   ${run.reason}`] : []),
     `Push     ${source.repo} ${source.branch ?? source.tag ?? source.ref} @ ${source.commit.slice(0, 7)} by ${source.author}`,
     `         ${JSON.stringify(source.message.split('\n')[0] ?? '')}`,
@@ -72,7 +87,9 @@ export function formatRunDetail(run: RunDetail): string {
       return `  ${GLYPH[stage.status]} ${stage.name.padEnd(11)} ${stage.status.padEnd(10)} ${duration.padEnd(8)}${reason}`.trimEnd();
     }),
   ];
-  if (run.tests) {
+  if (run.tests?.total === 0) {
+    lines.push('', `Tests    ${NO_TEST_REPORT_HINT}`);
+  } else if (run.tests) {
     const t = run.tests;
     lines.push('', `Tests    ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${t.total})`);
     if (run.build?.failingTests?.length) lines.push(...run.build.failingTests.map((name) => `  ✗ ${name}`));
@@ -82,11 +99,29 @@ export function formatRunDetail(run: RunDetail): string {
     lines.push('', `Canary   ${verdict.result}: ${verdict.reason}`);
     lines.push(...verdict.metrics.map((m) => `  ${m.result.padEnd(6)} ${m.metric}: ${m.reason}`));
   }
-  const urls = [
-    ['Staging', run.staging?.url],
-    ['Production', run.production?.url],
-  ].filter((u): u is [string, string] => typeof u[1] === 'string');
-  if (urls.length > 0) lines.push('', ...urls.map(([name, url]) => `${name.padEnd(10)} ${url}`));
+  if (facts.buildLog) {
+    const { path, exists } = facts.buildLog;
+    lines.push(
+      '',
+      `Build log  ${path}${exists ? '' : ' (not found: the build ran elsewhere or its folder was removed)'}`,
+    );
+  }
+  const urls = (
+    [
+      ['Staging', run.staging?.url, facts.staging],
+      ['Production', run.production?.url, facts.production],
+    ] as const
+  ).filter((u) => typeof u[1] === 'string');
+  if (urls.length > 0) {
+    lines.push(
+      '',
+      ...urls.map(([name, url, state]) =>
+        state && !state.serving
+          ? `${name.padEnd(10)} ${url} (no longer serving this run: ${state.why})`
+          : `${name.padEnd(10)} ${url}`,
+      ),
+    );
+  }
   lines.push('', 'Events', ...run.events.map(eventLine));
   if (run.notes.length > 0) {
     lines.push('', 'Notes', ...run.notes.map((n) => `  ${n.at.slice(11, 19)}  ${n.kind}: ${n.message}`));

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunOutcomeSchema, STAGES, type Stage } from '../../events/common.ts';
 import type { SourcePush } from '../../events/source-push.ts';
+import { AmbiguousRunIdError, resolveRunId } from '../app/resolve-run-id.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Run, RunStatus, StageStatus } from '../domain/run.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -139,7 +140,17 @@ export async function listRuns(
   };
 }
 
+/**
+ * Everything known about one run; `runId` is the whole id or any unique tail of it (the short id
+ * `766747SE`). `undefined` when no run matches; an ambiguous tail throws `AmbiguousRunIdError`.
+ */
 export async function describeRun(store: RunStore, runId: string, now: Date): Promise<RunDetail | undefined> {
+  const id = await resolveRunId(store, runId).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  });
+  if (id === undefined) return undefined;
+  runId = id;
   const stored = await store.get(runId);
   if (!stored) return undefined;
   const [log, notes] = await Promise.all([store.log(runId), store.notes(runId)]);
@@ -178,13 +189,23 @@ export function buildLogPath(dataDir: string, buildId: string): string | undefin
 /**
  * The JSON API of the local server: `/healthz`, `/api/runs`, `/api/runs/:id` and the build log
  * `/api/runs/:id/logs/build` (text/plain). The CLI reads the same shapes (`pushline runs`, `show`).
+ * `:id` is the whole run id or any unique tail of at least 4 characters (the short id); a tail
+ * several runs share is answered 400 with `{ error, candidates }`.
  */
 export function apiRoutes(deps: { store: RunStore; dataDir: string; clock: Clock }): Route[] {
   const { store, dataDir, clock } = deps;
-  const requireRun = async (runId: string) => {
+  const requireRun = async (text: string) => {
+    const runId = await resolveRunId(store, text).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError(`run ${text} does not exist`) : error;
+    });
     const stored = await store.get(runId);
-    if (!stored) throw new NotFoundError(`run ${runId} does not exist`);
+    if (!stored) throw new NotFoundError(`run ${text} does not exist`);
     return stored.run;
+  };
+  /** An ambiguous short id: 400 with the candidates, so a client can offer them. */
+  const ambiguous = (error: unknown) => {
+    if (!(error instanceof AmbiguousRunIdError)) throw error;
+    return { statusCode: 400, json: { error: error.message, candidates: error.candidates } };
   };
   return [
     { method: 'GET', path: '/healthz', handle: () => ({ statusCode: 200, json: { status: 'ok' } }) },
@@ -200,26 +221,34 @@ export function apiRoutes(deps: { store: RunStore; dataDir: string; clock: Clock
       method: 'GET',
       path: '/api/runs/:id',
       handle: async ({ params }) => {
-        const detail = await describeRun(store, params.id!, clock.now());
-        if (!detail) throw new NotFoundError(`run ${params.id} does not exist`);
-        return { statusCode: 200, json: detail };
+        try {
+          const detail = await describeRun(store, params.id!, clock.now());
+          if (!detail) throw new NotFoundError(`run ${params.id} does not exist`);
+          return { statusCode: 200, json: detail };
+        } catch (error) {
+          return ambiguous(error);
+        }
       },
     },
     {
       method: 'GET',
       path: '/api/runs/:id/logs/build',
       handle: async ({ params }) => {
-        const run = await requireRun(params.id!);
-        if (!run.build) throw new NotFoundError(`run ${run.id} has no build yet`);
-        const file = buildLogPath(dataDir, run.build.buildId);
-        const found = file
-          ? await stat(file).then(
-              (s) => s.isFile(),
-              () => false,
-            )
-          : false;
-        if (!file || !found) throw new NotFoundError(`no local build log for build ${run.build.buildId}`);
-        return { statusCode: 200, contentType: 'text/plain; charset=utf-8', text: createReadStream(file) };
+        try {
+          const run = await requireRun(params.id!);
+          if (!run.build) throw new NotFoundError(`run ${run.id} has no build yet`);
+          const file = buildLogPath(dataDir, run.build.buildId);
+          const found = file
+            ? await stat(file).then(
+                (s) => s.isFile(),
+                () => false,
+              )
+            : false;
+          if (!file || !found) throw new NotFoundError(`no local build log for build ${run.build.buildId}`);
+          return { statusCode: 200, contentType: 'text/plain; charset=utf-8', text: createReadStream(file) };
+        } catch (error) {
+          return ambiguous(error);
+        }
       },
     },
   ];

@@ -1,7 +1,7 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import type { Run, RunStatus } from '../domain/run.ts';
+import { shortRunId } from '../domain/run-id.ts';
 import { pushLabel } from './render-parts.ts';
-import { shortRunId } from './run-links.ts';
 import { CONSOLE_STAGE_ICON, runDuration, stageDuration } from './stage-facts.ts';
 
 const RUN_ICON: Record<RunStatus, string> = {
@@ -16,7 +16,7 @@ const RUN_ICON: Record<RunStatus, string> = {
 
 /**
  * One readable line per stage change for the terminal, from the run's current state:
- * `web  #01JD…Q7ZK  build ✔ succeeded (42s, 18 tests)`. Pure.
+ * `web  #766747SE  build ✔ succeeded (42s, 18 tests)` (the run's short id, as `pushline runs` shows it). Pure.
  */
 export function renderConsoleLine(run: Run, event: PipelineEvent, now: Date): string {
   const prefix = `${run.pipeline}  #${shortRunId(run.id)}  `;
@@ -32,7 +32,13 @@ export function renderConsoleLine(run: Run, event: PipelineEvent, now: Date): st
   if (took) facts.push(took);
   if (stage === 'build' && run.build?.tests) {
     const { passed, failed, total } = run.build.tests;
-    facts.push(failed ? `${failed} of ${total} tests failed` : `${passed} tests`);
+    facts.push(
+      total === 0
+        ? 'no test report: add `reports:` to buildspec.yml'
+        : failed
+          ? `${failed} of ${total} tests failed`
+          : `${passed} tests`,
+    );
   }
   if (stage === 'canary' && state.status === 'running' && run.canary) {
     facts.push(`${run.canary.trafficPercent}% traffic`);

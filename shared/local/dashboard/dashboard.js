@@ -73,8 +73,12 @@ async function renderRuns() {
     ...runs.map((run) =>
       el(
         'tr',
-        { class: 'run-row', 'data-run-id': run.id, onclick: () => navigate(`/runs/${run.id}`) },
-        el('td', { class: 'mono' }, el('a', { href: `/runs/${run.id}` }, run.id.slice(-8))),
+        { class: 'run-row', 'data-run-id': run.id, onclick: () => navigate(`/runs/${shortId(run.id)}`) },
+        el(
+          'td',
+          { class: 'mono', title: run.id },
+          el('a', { href: `/runs/${shortId(run.id)}` }, shortId(run.id)),
+        ),
         el('td', {}, run.pipeline),
         el('td', {}, refName(run.source)),
         el('td', { class: 'mono', title: run.source.message }, run.source.commit.slice(0, 7)),
@@ -97,7 +101,8 @@ function describe(entry) {
   const data = entry.data ?? {};
   if (entry.disposition === 'ignored') return `ignored: ${entry.reason}`;
   const parts = [];
-  if (data.tests) parts.push(`${data.tests.passed}/${data.tests.total} tests passed`);
+  if (data.tests?.total === 0) parts.push('no test report');
+  else if (data.tests) parts.push(`${data.tests.passed}/${data.tests.total} tests passed`);
   if (data.failingTests?.length) parts.push(`failing: ${data.failingTests.join(', ')}`);
   if (data.reason) parts.push(data.reason);
   if (data.verdict) parts.push(`${data.verdict.result}: ${data.verdict.reason}`);
@@ -107,12 +112,20 @@ function describe(entry) {
   return parts.join(' · ');
 }
 
+/** A run's short id: the last 8 characters of its ULID (random, so unique), as `pushline runs` shows it. */
+function shortId(id) {
+  return id.slice(-8);
+}
+
+const NO_TEST_REPORT =
+  'no test report was read: add a reports: section to buildspec.yml naming your JUnit XML files (file-format: JUNITXML); see docs/local-builds.md';
+
 async function renderRun(id) {
   const run = await getJson(`/api/runs/${encodeURIComponent(id)}`);
   const { events = [], notes = [] } = run;
   $('#run-title').replaceChildren(
     `${run.pipeline} `,
-    el('span', { class: 'mono' }, run.id),
+    el('span', { class: 'mono', title: run.id }, shortId(run.id)),
     ' ',
     el('span', { class: `status ${run.status}` }, run.status.replace('_', ' ')),
   );
@@ -137,7 +150,8 @@ async function renderRun(id) {
     }),
   );
   const facts = [];
-  if (run.build?.tests)
+  if (run.build?.tests?.total === 0) facts.push(['Tests', NO_TEST_REPORT]);
+  else if (run.build?.tests)
     facts.push([
       'Tests',
       `${run.build.tests.passed} passed, ${run.build.tests.failed} failed, ${run.build.tests.skipped} skipped`,

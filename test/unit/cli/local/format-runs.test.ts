@@ -4,6 +4,7 @@ import {
   formatDuration,
   formatRunDetail,
   formatRunTable,
+  NO_TEST_REPORT_HINT,
 } from '../../../../cli/local/format-runs.ts';
 import { newEvent } from '../../../../shared/app/new-event.ts';
 import { describeRun } from '../../../../shared/local/api-routes.ts';
@@ -83,7 +84,9 @@ describe('formatRunTable', () => {
     const table = formatRunTable([detail], now).split('\n');
 
     expect(table[0]).toMatch(/^RUN +PIPELINE +BRANCH +COMMIT +STATUS +STAGES +AGE$/);
-    expect(table[1]).toMatch(new RegExp(`^${detail.id} +web +main +6113728 +running +✓ ✗ · · · +2m$`));
+    expect(table[1]).toMatch(
+      new RegExp(`^${detail.id.slice(-8)} +web +main +6113728 +running +✓ ✗ · · · +2m$`),
+    );
   });
 
   it('says so when there are no runs', () => {
@@ -97,7 +100,7 @@ describe('formatRunDetail', () => {
 
     const page = formatRunDetail(detail);
 
-    expect(page).toContain(`Run ${detail.id}  web  running`);
+    expect(page).toContain(`Run ${detail.id.slice(-8)} (${detail.id})  web  running`);
     expect(page).toMatch(/✗ build +failed +1m 20s +npm test exited 1/);
     expect(page).toContain('Tests    11 passed, 1 failed, 0 skipped (12)');
     expect(page).toContain('  ✗ cart › adds an item');
@@ -105,5 +108,47 @@ describe('formatRunDetail', () => {
       /4 +\d\d:\d\d:\d\d +Tests Passed +ignored: Tests Passed does not fit: build is failed/,
     );
     expect(page).toMatch(/Notes\n +\d\d:\d\d:\d\d +dead-letter: notify failed/);
+  });
+
+  it('prints the build log’s path, and says when the file is not there', async () => {
+    const { detail } = await failedRun();
+
+    const found = formatRunDetail(detail, {
+      buildLog: { path: '/data/builds/local-1/build.log', exists: true },
+    });
+    const gone = formatRunDetail(detail, {
+      buildLog: { path: '/data/builds/local-1/build.log', exists: false },
+    });
+
+    expect(found).toContain('Build log  /data/builds/local-1/build.log\n');
+    expect(gone).toContain('Build log  /data/builds/local-1/build.log (not found:');
+  });
+
+  it('marks a staging URL that no longer serves the run, with the reason', async () => {
+    const { detail } = await failedRun();
+    const deployed = { ...detail, staging: { url: 'http://127.0.0.1:4101' } };
+
+    const serving = formatRunDetail(deployed, { staging: { serving: true } });
+    const dead = formatRunDetail(deployed, {
+      staging: { serving: false, why: 'run 766747SE deployed staging since' },
+    });
+
+    expect(serving).toMatch(/\nStaging +http:\/\/127\.0\.0\.1:4101\n/);
+    expect(dead).toMatch(
+      /\nStaging +http:\/\/127\.0\.0\.1:4101 \(no longer serving this run: run 766747SE deployed staging since\)\n/,
+    );
+  });
+
+  it('says a build read no test report and how to add one, instead of 0 passed', async () => {
+    const { detail } = await failedRun();
+    const untested = { ...detail, tests: { total: 0, passed: 0, failed: 0, skipped: 0 } };
+
+    const page = formatRunDetail(untested);
+
+    expect(page).toContain(`Tests    ${NO_TEST_REPORT_HINT}`);
+    expect(NO_TEST_REPORT_HINT).toMatch(
+      /`reports:` section to buildspec\.yml .*JUnit XML.*docs\/local-builds\.md/,
+    );
+    expect(page).not.toContain('0 passed');
   });
 });

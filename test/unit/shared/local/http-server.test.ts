@@ -213,13 +213,28 @@ describe('LocalHttpServer', () => {
     expect(detail.version).toBe(3);
   });
 
-  it('answers 404 for a run that does not exist and 400 for a broken path', async () => {
-    const missing = await fetch(`${url}/api/runs/01JNOPE`);
+  it('answers 404 for a run that does not exist and 400 for a broken path or an id that is no run id', async () => {
+    const missing = await fetch(`${url}/api/runs/01JNQPE`);
     const broken = await fetch(`${url}/api/runs/%E0%A4%A`);
+    const notAnId = await fetch(`${url}/api/runs/01JNOPE`);
 
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: 'run 01JNOPE does not exist' });
+    expect(await missing.json()).toEqual({ error: 'run 01JNQPE does not exist' });
     expect(broken.status).toBe(400);
+    expect(notAnId.status).toBe(400);
+    expect((await json<{ error: string }>(notAnId)).error).toMatch(/"01JNOPE" is not a run id/);
+  });
+
+  it('finds a run and its build log by the short id (the last 8 characters), in any case', async () => {
+    const short = older.slice(-8);
+
+    const detail = await fetch(`${url}/api/runs/${short.toLowerCase()}`);
+    const log = await fetch(`${url}/api/runs/${short}/logs/build`);
+
+    expect(detail.status).toBe(200);
+    expect((await json<RunDetail>(detail)).id).toBe(older);
+    expect(log.status).toBe(200);
+    expect(await log.text()).toBe('[Container] Entering phase BUILD\nok\n');
   });
 
   it('serves the build log as text, and 404 when there is none', async () => {
@@ -253,6 +268,48 @@ describe('LocalHttpServer', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('LocalHttpServer run ids shared by several runs', () => {
+  const clock = new ContractClock();
+  const store = new SqliteRunStore({ file: ':memory:', clock });
+  const server = new LocalHttpServer({ routes: apiRoutes({ store, dataDir: tmpdir(), clock }) });
+  const first = '01JQ10000000000000AB6747SE';
+  const second = '01JQ20000000000000CD6747SE';
+  let url = '';
+
+  beforeAll(async () => {
+    ({ url } = await server.listen(0));
+    const events = [first, second].map((runId) => {
+      const event = runStarted(clock);
+      event.detail.runId = runId;
+      return event;
+    });
+    await store.startRuns({ provider: 'github', id: 'd1' }, events);
+  });
+  afterAll(async () => {
+    await server.close();
+    store.close();
+  });
+
+  it.each(['', '/logs/build'])(
+    'answers 400 with the candidates, newest first, for a tail two runs share (%s)',
+    async (tail) => {
+      const response = await fetch(`${url}/api/runs/6747SE${tail}`);
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: `run id 6747SE is ambiguous: it matches 2 runs: CD6747SE (${second}), AB6747SE (${first}); give more characters`,
+        candidates: [second, first],
+      });
+    },
+  );
+
+  it('finds each run by a longer tail', async () => {
+    const response = await fetch(`${url}/api/runs/AB6747SE`);
+
+    expect((await json<RunDetail>(response)).id).toBe(first);
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderConsoleLine } from '../../../../shared/notify/render-console-line.ts';
-import { shortRunId } from '../../../../shared/notify/run-links.ts';
 import { RunDriver, SCRIPTS } from './run-fixtures.ts';
 
 describe('renderConsoleLine', () => {
@@ -18,7 +17,7 @@ describe('renderConsoleLine', () => {
     }
 
     // Assess
-    const id = `#${shortRunId(driver.runId)}`;
+    const id = `#${driver.runId.slice(-8)}`;
     expect(lines).toEqual([
       `web  ${id}  run ▶ started  main 3f2a9c1 Fix login redirect for <script> & friends (Ada Lovelace)`,
       `web  ${id}  build ▶ running`,
@@ -43,5 +42,28 @@ describe('renderConsoleLine', () => {
 
     // Assess
     expect(line).toMatch(/ {2}build ✖ failed \(37s, 3 of 20 tests failed\): npm test exited with 1$/);
+  });
+
+  it('says a build read no test report, and where to add one', async () => {
+    // Prepare
+    const driver = new RunDriver();
+    await driver.start();
+    await driver.play(SCRIPTS.succeeded.slice(0, 1));
+    const passed = await driver.append(
+      'Tests Passed',
+      'build',
+      {
+        buildId: 'b-1',
+        tests: { total: 0, passed: 0, failed: 0, skipped: 0 },
+        artifacts: { files: [], exportedVariables: {} },
+      },
+      42,
+    );
+
+    // Act
+    const line = renderConsoleLine(await driver.run(), passed, driver.clock.now());
+
+    // Assess
+    expect(line).toMatch(/ {2}build ✔ succeeded \(42s, no test report: add `reports:` to buildspec.yml\)$/);
   });
 });
