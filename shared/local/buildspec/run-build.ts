@@ -155,6 +155,12 @@ export class BuildExecution {
       this.log.container(`Warning: ${w}`),
     );
     const tests = { tests: reports.tests, failingTests: reports.failing.map((t) => describeFailingTest(t)) };
+    if (spec.reports.length === 0) {
+      // Otherwise the run says "0 tests" and nobody knows why.
+      this.log.container(
+        'Warning: the buildspec has no reports: section, so no test results were read. Add one naming your JUnit XML files, e.g. reports: { tests: { files: [junit.xml], file-format: JUNITXML } } (docs/local-builds.md)',
+      );
+    }
     if (reports.tests) {
       const t = reports.tests;
       this.log.container(

@@ -269,6 +269,16 @@ describe('LocalBuilder', () => {
     expect(log).toContain('Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED');
   });
 
+  it('says in the build log that a buildspec without reports: reads no tests, and how to add one', async () => {
+    const { outcome, log } = await build('version: 0.2\nphases:\n  build:\n    commands: [":"]\n');
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.tests).toBeUndefined();
+    expect(log).toContain(
+      'Warning: the buildspec has no reports: section, so no test results were read. Add one naming your JUnit XML files',
+    );
+  });
+
   it('fails in UPLOAD_ARTIFACTS when no file matches, as CodeBuild does', async () => {
     const { outcome } = await build(
       'version: 0.2\nphases:\n  build:\n    commands: [":"]\nartifacts:\n  files: [dist/**/*]\n',
