@@ -1,21 +1,37 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { formatDuration } from '../../shared/domain/duration.ts';
+import type { ConfigProblem } from '../../shared/domain/errors.ts';
 import type { PipelineConfig } from '../../shared/domain/pipeline-config.ts';
 import { formatProblems, parsePipelineFile } from '../../shared/domain/pipeline-file.ts';
+import { ownPortProblems } from '../../shared/domain/pipeline-rules.ts';
 import type { SetExitCode } from './index.ts';
 
 /**
  * `pushline validate [file]`: checks a pipeline file the way start-up and packaging do, so a
  * mistake shows at the desk rather than at 3 a.m. Exit 0 with a line per pipeline when the file is
  * valid; 1 with every problem as `file:line  path: message`; 2 when the file cannot be read.
+ * Local targets may not listen on Pushline's own port, which the file does not know: `--port`
+ * names it (8787 by default, as `pushline up`; 0 checks nothing).
  */
 export function register(program: Command, setExitCode: SetExitCode): void {
   program
     .command('validate')
     .description('Check a pipeline file and list every problem in it.')
     .argument('[file]', 'the pipeline file', 'pushline.yml')
-    .action(async (file: string) => {
+    .option(
+      '-p, --port <port>',
+      'the port `pushline up` will listen on (local targets must use others)',
+      '8787',
+    )
+    .action(async (file: string, options: { port: string }) => {
+      const ownPort = Number(options.port);
+      if (!/^\d+$/.test(options.port) || ownPort > 65535) {
+        console.error(`pushline validate: --port must be a number from 0 to 65535, not "${options.port}"`);
+        setExitCode(2);
+        return;
+      }
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -25,9 +41,10 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         return;
       }
       const result = parsePipelineFile(text);
-      if (!result.ok) {
-        const count = result.problems.length;
-        console.log(formatProblems(result.problems, file));
+      const problems = [...(result.ok ? [] : result.problems), ...ownPortClashes(text, ownPort)];
+      if (problems.length > 0 || !result.ok) {
+        const count = problems.length;
+        console.log(formatProblems(problems, file));
         console.log(`\n${file}: ${count} ${count === 1 ? 'problem' : 'problems'}`);
         setExitCode(1);
         return;
@@ -36,6 +53,18 @@ export function register(program: Command, setExitCode: SetExitCode): void {
       console.log(`${file}: valid, ${pipelines.length} ${pipelines.length === 1 ? 'pipeline' : 'pipelines'}`);
       for (const pipeline of pipelines) console.log(`  ${summarise(pipeline)}`);
     });
+}
+
+/** The local targets on Pushline's own port, read from the YAML whether or not the rest is valid. */
+function ownPortClashes(text: string, ownPort: number): ConfigProblem[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { merge: true });
+  } catch {
+    return []; // the YAML error is reported by parsePipelineFile
+  }
+  const pipelines = (data as { pipelines?: unknown } | null)?.pipelines;
+  return Array.isArray(pipelines) ? ownPortProblems(pipelines, ownPort) : [];
 }
 
 function cannotRead(file: string, error: unknown): string {

@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import { type CodeDeployPlatform, deploymentConfigProblem } from './codedeploy-configs.ts';
+import { formatPath } from './config-problems.ts';
 import { formatDuration } from './duration.ts';
+import type { ConfigProblem } from './errors.ts';
 
 /**
  * The rules of the pipeline file that span more than one key: a canary that bakes shorter than its
@@ -214,9 +216,62 @@ export function checkPipeline(value: unknown, report: Report): void {
   }
 }
 
-/** The rules across pipelines: names are unique, since runs, events and Slack messages go by them. */
+/** Where a local target listens: `[index, 'staging', 'local', 'port']` and its port. */
+interface LocalPort {
+  path: Path;
+  port: number;
+}
+
+/** Every `local.port` of the file, in file order; paths are relative to `pipelines`. */
+function localPorts(pipelines: readonly unknown[]): LocalPort[] {
+  const ports: LocalPort[] = [];
+  pipelines.forEach((pipeline, i) => {
+    for (const environment of ['staging', 'production'] as const) {
+      const port = num(record(record(record(pipeline)?.[environment])?.local)?.port);
+      if (port !== undefined) ports.push({ path: [i, environment, 'local', 'port'], port });
+    }
+  });
+  return ports;
+}
+
+const pipelinesPath = (path: Path) => formatPath(['pipelines', ...path]);
+
+/**
+ * One machine, one listener per port: staging's app and production's proxy of every pipeline each
+ * need their own (a staging app on production's port would be answered by the proxy, and the
+ * second of two pipelines on one port never starts).
+ */
+function checkLocalPorts(pipelines: readonly unknown[], report: Report): void {
+  const seen = new Map<number, Path>();
+  for (const { path, port } of localPorts(pipelines)) {
+    const first = seen.get(port);
+    if (first) report(path, `${port} is already used by ${pipelinesPath(first)}`);
+    else seen.set(port, path);
+  }
+}
+
+/**
+ * The local targets that would listen on Pushline's own port (`pushline up --port`, 8787 by
+ * default), which only `up` and `validate --port` know: the file does not say where Pushline runs.
+ * Paths are whole (`pipelines[0].staging.local.port`); port 0 (any free port) clashes with nothing.
+ */
+export function ownPortProblems(pipelines: readonly unknown[], ownPort: number): ConfigProblem[] {
+  if (ownPort === 0) return [];
+  return localPorts(pipelines)
+    .filter(({ port }) => port === ownPort)
+    .map(({ path }) => ({
+      path: pipelinesPath(path),
+      message: `${ownPort} is Pushline's own port (pushline up --port ${ownPort}); give this target another port, or start Pushline on another with --port`,
+    }));
+}
+
+/**
+ * The rules across pipelines: names are unique, since runs, events and Slack messages go by them;
+ * local ports are unique, since each target listens on its own.
+ */
 export function checkPipelines(value: unknown, report: Report): void {
   if (!Array.isArray(value)) return;
+  checkLocalPorts(value, report);
   const names = new Map<string, number>();
   value.forEach((pipeline, i) => {
     const name = str(record(pipeline)?.name);

@@ -49,10 +49,27 @@ pipelines:
     concurency: queue
 `;
 
+/** Staging on Pushline's default port (8787), production and a second pipeline on one port. */
+const ON_PUSHLINES_PORT = `pipelines:
+  - name: web
+    source: { github: acme/web }
+    staging:
+      local: { start: node server.js, port: 8787 }
+    production:
+      local: { start: node server.js, port: 4200 }
+  - name: api
+    source: { github: acme/api }
+    production:
+      local: { start: node server.js, port: 4200 }
+`;
+
 describe('pushline validate', () => {
   let dir: string;
   /** Every run of the CLI, started together: each one pays for Node and tsx starting up. */
-  let runs: Record<'valid' | 'mistakes' | 'broken' | 'missing' | 'directory', CliResult>;
+  let runs: Record<
+    'valid' | 'mistakes' | 'broken' | 'missing' | 'directory' | 'ownPort' | 'otherPort' | 'badPort',
+    CliResult
+  >;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pushline-validate-'));
@@ -61,14 +78,27 @@ describe('pushline validate', () => {
       path.join(dir, 'broken.yml'),
       'pipelines:\n  - name: web\n    source: {github: acme/web\n',
     );
-    const [valid, mistakes, broken, missing, directory] = await Promise.all([
+    await writeFile(path.join(dir, 'own-port.yml'), ON_PUSHLINES_PORT);
+    const [valid, mistakes, broken, missing, directory, ownPort, otherPort, badPort] = await Promise.all([
       pushline(['validate']), // no argument: ./pushline.yml of the repository
       pushline(['validate', path.join(dir, 'five-mistakes.yml')]),
       pushline(['validate', path.join(dir, 'broken.yml')]),
       pushline(['validate', 'nowhere/pushline.yml']),
       pushline(['validate', dir]),
+      pushline(['validate', path.join(dir, 'own-port.yml')]),
+      pushline(['validate', '--port', '9000', path.join(dir, 'own-port.yml')]),
+      pushline(['validate', '--port', 'http', path.join(dir, 'own-port.yml')]),
     ]);
-    runs = { valid: valid!, mistakes: mistakes!, broken: broken!, missing: missing!, directory: directory! };
+    runs = {
+      valid: valid!,
+      mistakes: mistakes!,
+      broken: broken!,
+      missing: missing!,
+      directory: directory!,
+      ownPort: ownPort!,
+      otherPort: otherPort!,
+      badPort: badPort!,
+    };
   });
 
   afterAll(async () => {
@@ -120,6 +150,33 @@ describe('pushline validate', () => {
     ]);
     expect(lines.at(-2)).toBe('');
     expect(lines.at(-1)).toBe(`${file}: 5 problems`);
+  });
+
+  it("refuses targets on one port and on Pushline's own port (8787 unless --port says otherwise)", async () => {
+    // Prepare
+    const file = path.join(dir, 'own-port.yml');
+
+    // Act (in beforeAll)
+    const { ownPort, otherPort } = runs;
+
+    // Assess
+    expect(ownPort.code).toBe(1);
+    expect(ownPort.stdout.trim().split('\n')).toEqual([
+      `${file}:11  pipelines[1].production.local.port: 4200 is already used by pipelines[0].production.local.port`,
+      `${file}  pipelines[0].staging.local.port: 8787 is Pushline's own port (pushline up --port 8787); give this target another port, or start Pushline on another with --port`,
+      '',
+      `${file}: 2 problems`,
+    ]);
+    expect(otherPort.code).toBe(1);
+    expect(otherPort.stdout).not.toContain("Pushline's own port");
+    expect(otherPort.stdout).toContain(`${file}: 1 problem`);
+  });
+
+  it('exits 2 for a --port that is not a port', async () => {
+    expect(runs.badPort.code).toBe(2);
+    expect(runs.badPort.stderr.trim()).toBe(
+      'pushline validate: --port must be a number from 0 to 65535, not "http"',
+    );
   });
 
   it('reports a YAML syntax error with its line and exits 1', async () => {

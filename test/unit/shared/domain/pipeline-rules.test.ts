@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { planQueries } from '../../../../shared/aws/cloudwatch-queries.ts';
 import { CanaryMetric, PipelineConfig, PushlineFile } from '../../../../shared/domain/pipeline-config.ts';
-import { REQUEST_COUNT_METRICS } from '../../../../shared/domain/pipeline-rules.ts';
+import { formatProblems, parsePipelineFile } from '../../../../shared/domain/pipeline-file.ts';
+import { ownPortProblems, REQUEST_COUNT_METRICS } from '../../../../shared/domain/pipeline-rules.ts';
 
 /** The problems of a one-pipeline file, as `path: message`. */
 function problems(production: Record<string, unknown>, staging: Record<string, unknown> = {}): string[] {
@@ -181,5 +182,73 @@ describe('smoke checks', () => {
     ).toEqual([
       'pipelines.0.staging.codedeploy.smokeChecks: smokeChecks are for ECS and Lambda targets; a Server target runs its checks as hook scripts in its own appspec.yml',
     ]);
+  });
+});
+
+describe('local ports', () => {
+  const local = (port: number) => ({ local: { start: 'node server.js', port } });
+  const pipeline = (name: string, staging: number, production: number) => ({
+    name,
+    source: { github: `acme/${name}` },
+    staging: local(staging),
+    production: local(production),
+  });
+
+  it('refuses a port used twice, naming both keys: within a pipeline and across pipelines', () => {
+    const result = PushlineFile.safeParse({
+      pipelines: [pipeline('web', 4100, 4100), pipeline('api', 4100, 4300), pipeline('docs', 4400, 4300)],
+    });
+
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'pipelines.0.production.local.port: 4100 is already used by pipelines[0].staging.local.port',
+      'pipelines.1.staging.local.port: 4100 is already used by pipelines[0].staging.local.port',
+      'pipelines.2.production.local.port: 4300 is already used by pipelines[1].production.local.port',
+    ]);
+  });
+
+  it('prints each clash with its line and the full path of the key it clashes with', () => {
+    const text = [
+      'pipelines:',
+      '  - name: web',
+      '    source: { github: acme/web }',
+      '    production: { local: { start: node server.js, port: 8787 } }',
+      '  - name: api',
+      '    source: { github: acme/api }',
+      '    staging:',
+      '      local: { start: node server.js, port: 8787 }',
+    ].join('\n');
+
+    const result = parsePipelineFile(text);
+
+    expect(result.ok).toBe(false);
+    expect(formatProblems(result.ok ? [] : result.problems, 'pushline.yml')).toBe(
+      'pushline.yml:8  pipelines[1].staging.local.port: 8787 is already used by pipelines[0].production.local.port',
+    );
+  });
+
+  it('accepts distinct ports', () => {
+    expect(
+      PushlineFile.safeParse({ pipelines: [pipeline('web', 4100, 4200), pipeline('api', 4300, 4400)] })
+        .success,
+    ).toBe(true);
+  });
+
+  it("names every target on Pushline's own port, and none when Pushline takes any free port (0)", () => {
+    const pipelines = [pipeline('web', 4100, 8787), pipeline('api', 8787, 4300)];
+
+    expect(ownPortProblems(pipelines, 8787)).toEqual([
+      {
+        path: 'pipelines[0].production.local.port',
+        message:
+          "8787 is Pushline's own port (pushline up --port 8787); give this target another port, or start Pushline on another with --port",
+      },
+      {
+        path: 'pipelines[1].staging.local.port',
+        message: expect.stringMatching(/^8787 is Pushline's own port/),
+      },
+    ]);
+    expect(ownPortProblems(pipelines, 9000)).toEqual([]);
+    expect(ownPortProblems(pipelines, 0)).toEqual([]);
   });
 });
