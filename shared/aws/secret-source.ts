@@ -69,6 +69,15 @@ export class AwsSecretSource implements SecretSource {
     }
   }
 
+  /** The SSM parameter (or Secrets Manager secret) the name is read from, e.g. `the SSM parameter /pushline/prod/gitlab-webhook-token`. */
+  whereToSet(name: string): string {
+    const location = this.names[name] ?? name;
+    const secretId = secretsManagerId(location);
+    return secretId
+      ? `the Secrets Manager secret ${secretId}`
+      : `the SSM parameter ${location.replace(/^ssm:/, '')}`;
+  }
+
   private async readParameter(location: string): Promise<string | undefined> {
     return readParameterValue(location.replace(/^ssm:/, ''), this.ssmClient);
   }

@@ -52,6 +52,19 @@ export interface ConfigProblem {
   line?: number;
 }
 
+/**
+ * The environment a deployment runs with is missing a setting or has a bad one: a Lambda's
+ * variables (set by serverless.yml), a local server's. Not the pipeline file (`ConfigError`), not
+ * input (`ValidationError`): retrying cannot help, and the message names every variable to fix.
+ */
+export class EnvironmentError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'EnvironmentError';
+  }
+}
+
 /** A webhook's signature or token is missing or wrong (HTTP 401). */
 export class WebhookSignatureError extends PushlineError {
   override readonly expose: boolean = true;
@@ -100,7 +113,10 @@ export class TransientError extends PushlineError {
   }
 }
 
-/** A secret the deployment needs (a webhook secret, a token) is not configured (HTTP 500, shown). */
+/**
+ * A secret the deployment needs (a webhook secret, a token) is not configured (HTTP 503, shown:
+ * the message says what to set). Not a crash, and not worth retrying until someone sets it.
+ */
 export class MissingSecretError extends PushlineError {
   override readonly expose: boolean = true;
   constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {

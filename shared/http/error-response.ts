@@ -1,4 +1,5 @@
 import {
+  MissingSecretError,
   NotFoundError,
   PayloadTooLargeError,
   PushlineError,
@@ -10,10 +11,12 @@ import type { WebhookResponse } from './webhook.ts';
 /**
  * The one place that maps Pushline's errors to HTTP status codes, by `instanceof`:
  * signature → 401, too large → 413, bad input → 400, missing → 404, worth retrying → 503,
+ * a secret not configured → 503 (the service is not ready; its message says what to set),
  * anything else → 500.
  */
 export function statusForError(error: unknown): number {
   if (error instanceof WebhookSignatureError) return 401;
+  if (error instanceof MissingSecretError) return 503;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof ValidationError) return 400;
   if (error instanceof NotFoundError) return 404;

@@ -36,6 +36,11 @@ export class EnvSecretSource implements SecretSource {
     return undefined;
   }
 
+  /** Local mode reads the environment of `pushline up`, over the `.env` file beside the pipeline file. */
+  whereToSet(name: string): string {
+    return `${this.variableFor(name)} in the environment of \`pushline up\` (or in the .env file beside the pipeline file) and restart it`;
+  }
+
   /** The environment variable a secret name is read from (`github-webhook-secret` → `GITHUB_WEBHOOK_SECRET`). */
   variableFor(name: string): string {
     return this.names[name] ?? envVariableName(name);

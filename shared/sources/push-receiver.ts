@@ -17,6 +17,8 @@ import { parseJsonBody } from './parse-json-body.ts';
 import { pushOutcomeResponse } from './push-outcome-response.ts';
 import { startPushRuns } from './start-push-runs.ts';
 
+const HOST_LABEL = { github: 'GitHub', gitlab: 'GitLab' } as const;
+
 /** What every webhook receiver needs, whichever Git host sends it. */
 export interface PushReceiverDeps {
   store: RunStore;
@@ -69,8 +71,14 @@ export function makePushReceiver(host: GitHost, deps: PushReceiverDeps): Webhook
       throw new PayloadTooLargeError(`body is ${request.body.length} bytes; the limit is ${maxBodyBytes}`);
     }
     const secret = await deps.secrets.get(secretName);
-    if (!secret)
-      throw new MissingSecretError(`the webhook ${host.secretKind} "${secretName}" is not configured`);
+    if (!secret) {
+      // Say what to set, where the operator sets it: an env variable locally, an SSM parameter on AWS.
+      const where = deps.secrets.whereToSet?.(secretName) ?? `the secret "${secretName}"`;
+      throw new MissingSecretError(
+        `the ${HOST_LABEL[host.provider]} webhook ${host.secretKind} is not configured: set ${where}`,
+        { secret: secretName },
+      );
+    }
     await host.verify(secret, request);
 
     const deliveryId = host.deliveryId(request);

@@ -1,8 +1,11 @@
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   makeReceiveGithub,
   type ReceiveGithubDeps,
 } from '../../../../functions/receive-github/receive-github.ts';
+import { AwsSecretSource } from '../../../../shared/aws/secret-source.ts';
 import { TransientError } from '../../../../shared/domain/errors.ts';
 import { MAX_EVENT_PATHS } from '../../../../shared/sources/start-push-runs.ts';
 import type { Payload } from '../../shared/sources/fixtures.ts';
@@ -17,6 +20,7 @@ const tagCreation = examples.find(
   (e) => e.payload.ref === 'refs/tags/simple-tag' && e.payload.created,
 )!.payload;
 const deletion = examples.find((e) => e.payload.deleted)!.payload;
+const ssm = mockClient(SSMClient);
 
 function setup(overrides: Partial<ReceiveGithubDeps> = {}) {
   const clock = fixedClock();
@@ -153,14 +157,33 @@ describe('makeReceiveGithub', () => {
     expect(response).toEqual({ statusCode: 202, body: { ignored: 'event issues is not handled' } });
   });
 
-  it('answers 500 saying so when the webhook secret is not configured', async () => {
+  it('answers 503 naming the SSM parameter when the webhook secret is not configured on AWS', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    const secrets = new AwsSecretSource({
+      ssmClient: new SSMClient({ region: 'eu-west-1' }),
+      names: { 'github-webhook-secret': '/pushline/prod/github-webhook-secret' },
+    });
+    const { receive } = setup({ secrets });
+
+    const response = await receive(await githubRequest(branchCreation));
+
+    expect(response).toEqual({
+      statusCode: 503,
+      body: {
+        error:
+          'the GitHub webhook secret is not configured: set the SSM parameter /pushline/prod/github-webhook-secret',
+      },
+    });
+  });
+
+  it('names the secret when its source cannot say where it is set', async () => {
     const { receive } = setup({ secrets: secretsOf({}) });
 
     const response = await receive(await githubRequest(branchCreation));
 
     expect(response).toEqual({
-      statusCode: 500,
-      body: { error: 'the webhook secret "github-webhook-secret" is not configured' },
+      statusCode: 503,
+      body: { error: 'the GitHub webhook secret is not configured: set the secret "github-webhook-secret"' },
     });
   });
 

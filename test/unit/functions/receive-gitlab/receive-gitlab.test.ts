@@ -4,6 +4,7 @@ import {
   type ReceiveGitlabDeps,
 } from '../../../../functions/receive-gitlab/receive-gitlab.ts';
 import type { WebhookRequest } from '../../../../shared/http/webhook.ts';
+import { EnvSecretSource } from '../../../../shared/local/env-secret-source.ts';
 import { fixture, type Payload } from '../../shared/sources/fixtures.ts';
 import {
   fixedClock,
@@ -135,15 +136,19 @@ describe('makeReceiveGitlab', () => {
     expect((await receive(gitlabRequest(fixture('gitlab/push-hook.json')))).statusCode).toBe(413);
   });
 
-  it('answers 500 saying so when the token is not configured', async () => {
-    const { receive } = setup({ secrets: secretsOf({}) });
+  it('answers 503 naming GITLAB_WEBHOOK_TOKEN when local mode has no token', async () => {
+    const { receive, store } = setup({ secrets: new EnvSecretSource({ env: {} }) });
 
     const response = await receive(gitlabRequest(fixture('gitlab/push-hook.json')));
 
     expect(response).toEqual({
-      statusCode: 500,
-      body: { error: expect.stringContaining('is not configured') },
+      statusCode: 503,
+      body: {
+        error:
+          'the GitLab webhook token is not configured: set GITLAB_WEBHOOK_TOKEN in the environment of `pushline up` (or in the .env file beside the pipeline file) and restart it',
+      },
     });
+    expect(store.appended).toHaveLength(0);
   });
 
   it('never logs the token', async () => {

@@ -25,6 +25,21 @@ describe('AwsSecretSource', () => {
     secretsManager.reset();
   });
 
+  it('says which SSM parameter or Secrets Manager secret sets a secret', () => {
+    const secrets = source({
+      'github-webhook-secret': '/pushline/prod/github-webhook-secret',
+      'gitlab-webhook-token': 'secretsmanager:pushline/gitlab',
+    });
+
+    expect(secrets.whereToSet('github-webhook-secret')).toBe(
+      'the SSM parameter /pushline/prod/github-webhook-secret',
+    );
+    expect(secrets.whereToSet('gitlab-webhook-token')).toBe('the Secrets Manager secret pushline/gitlab');
+    expect(secrets.whereToSet('/pushline/prod/SLACK_BOT_TOKEN')).toBe(
+      'the SSM parameter /pushline/prod/SLACK_BOT_TOKEN',
+    );
+  });
+
   it('reads a mapped SSM parameter with decryption and caches it across calls', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/pushline/prod/gh', Value: VALUE } });
     const secrets = source({ 'github-webhook-secret': '/pushline/prod/gh' });

@@ -24,7 +24,7 @@ describe('statusForError', () => {
     [new NotFoundError('x'), 404],
     [new TransientError('x'), 503],
     [new ConcurrencyError('x'), 503],
-    [new MissingSecretError('x'), 500],
+    [new MissingSecretError('x'), 503],
     [new PushlineError('x'), 500],
     [new TypeError('x'), 500],
     ['a string', 500],

@@ -8,6 +8,15 @@ const dir = mkdtempSync(join(tmpdir(), 'pushline-env-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('EnvSecretSource', () => {
+  it('says which variable sets a secret, and where', () => {
+    const secrets = new EnvSecretSource({ env: {}, names: { 'slack-webhook': 'TEAM_WEBHOOK' } });
+
+    expect(secrets.whereToSet('gitlab-webhook-token')).toMatch(
+      /^GITLAB_WEBHOOK_TOKEN in the environment of `pushline up`/,
+    );
+    expect(secrets.whereToSet('slack-webhook')).toMatch(/^TEAM_WEBHOOK /);
+  });
+
   it('reads github-webhook-secret from GITHUB_WEBHOOK_SECRET and gitlab-webhook-token from GITLAB_WEBHOOK_TOKEN', async () => {
     const secrets = new EnvSecretSource({ env: { GITHUB_WEBHOOK_SECRET: 'gh', GITLAB_WEBHOOK_TOKEN: 'gl' } });
 
