@@ -138,13 +138,14 @@ describe('the dashboard', () => {
     );
   });
 
-  it('opens a run and shows its failing test, its stages and its event log', async () => {
+  it('opens a run at its short id and shows its failing test, its stages and its event log', async () => {
     await page.goto(app.url);
     await page.locator(`tr[data-run-id="${failedRun}"]`).click();
-    await page.waitForURL(`**/runs/${failedRun}`);
+    await page.waitForURL(`**/runs/${failedRun.slice(-8)}`);
     await page.locator('#events tbody tr').nth(3).waitFor();
 
     expect(await page.locator('#run-title').textContent()).toContain('failed');
+    expect(await page.locator('#run-title').textContent()).toContain(failedRun.slice(-8));
     expect(await page.locator('#run-facts').textContent()).toContain('greets by name in French');
     expect(await page.locator('#run-stages li[data-stage="build"]').getAttribute('class')).toBe('failed');
     expect(await page.locator('#run-stages li[data-stage="canary"]').getAttribute('class')).toBe('skipped');
@@ -175,8 +176,16 @@ describe('the dashboard', () => {
   });
 
   it('says what is wrong when a run does not exist', async () => {
-    await page.goto(`${app.url}/runs/nope`);
+    await page.goto(`${app.url}/runs/ZZZZZZZZ`);
     await page.locator('#error:not([hidden])').waitFor();
     expect(await page.locator('#error').textContent()).toContain('404');
+    expect(await page.locator('#error').textContent()).toContain('run ZZZZZZZZ does not exist');
+  });
+
+  it('says what is wrong when the address names no run id', async () => {
+    await page.goto(`${app.url}/runs/nope`);
+    await page.locator('#error:not([hidden])').waitFor();
+    expect(await page.locator('#error').textContent()).toContain('400');
+    expect(await page.locator('#error').textContent()).toContain('\\"nope\\" is not a run id');
   });
 });
