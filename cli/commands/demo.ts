@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -9,6 +9,9 @@ import {
   commitAndPush,
   DEMO_PIPELINE,
   DEMO_REPO,
+  type DemoRepo,
+  type DemoSlack,
+  demoSlackFrom,
   freePort,
   scaffoldDemo,
 } from '../demo/scaffold.ts';
@@ -16,6 +19,7 @@ import { startTraffic } from '../demo/traffic.ts';
 import { findRunOf, watchRun } from '../demo/watch-run.ts';
 import { consoleLogger } from '../local/console-logger.ts';
 import { createLocalApp, type LocalApp } from '../local/create-local-app.ts';
+import { withSlackApiUrl } from '../local/slack-api-url.ts';
 import { installHook } from './hook.ts';
 import type { SetExitCode } from './index.ts';
 
@@ -23,6 +27,7 @@ interface DemoOptions {
   dir?: string;
   port: string;
   keep?: boolean;
+  slackApiUrl?: string;
 }
 
 interface Scenario {
@@ -69,19 +74,57 @@ async function pickPort(preferred: number): Promise<number> {
   });
 }
 
+function describeSlack(slack: DemoSlack | undefined, env: NodeJS.ProcessEnv): string {
+  if (!slack) return 'not configured (set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL)';
+  const server = env.SLACK_API_URL ? ` through ${env.SLACK_API_URL}` : '';
+  return slack.mode === 'bot'
+    ? `the bot posts to ${slack.channel}${server}`
+    : 'runs are posted to the incoming webhook SLACK_WEBHOOK_URL';
+}
+
 /**
  * `pushline demo`: a whole Pushline run on this machine, from `git push` to production, three
- * times — a good change, a change the canary rolls back, a change whose tests fail.
+ * times — a good change, a change the canary rolls back, a change whose tests fail. Its scratch
+ * folder is removed at the end, unless the user named it (`--dir`), keeps serving it (`--keep`),
+ * or a run did not end as expected (its build logs then tell why).
  */
 async function demo(options: DemoOptions): Promise<number> {
+  const withSlack = withSlackApiUrl(process.env, options.slackApiUrl);
+  if ('problem' in withSlack) {
+    console.error(`pushline demo: ${withSlack.problem}`);
+    return 2;
+  }
+  const scratch = options.dir === undefined;
   const dir = path.resolve(options.dir ?? (await mkdtemp(path.join(tmpdir(), 'pushline-demo-'))));
-  const ports = { staging: await freePort(), production: await freePort() };
-  const repo = await scaffoldDemo(dir, ports);
   const secret = randomBytes(24).toString('base64url');
-  const env = { ...process.env, GITHUB_WEBHOOK_SECRET: secret };
-  console.log(`Pushline demo in ${dir}`);
-  console.log(`  sample service: ${repo.work} (origin: ${repo.origin})`);
+  const env = { ...withSlack.env, GITHUB_WEBHOOK_SECRET: secret };
+  const slack = demoSlackFrom(env);
+  let succeeded = false;
+  try {
+    const ports = { staging: await freePort(), production: await freePort() };
+    const repo = await scaffoldDemo(dir, ports, slack ? { slack } : {});
+    console.log(`Pushline demo in ${dir}`);
+    console.log(`  sample service: ${repo.work} (origin: ${repo.origin})`);
+    console.log(`  Slack: ${describeSlack(slack, env)}`);
+    const code = await runDemo(repo, ports, env, options);
+    succeeded = code === 0;
+    return code;
+  } finally {
+    // Removed only after the app closed: its builds and app processes write into this folder.
+    if (scratch && !options.keep && succeeded) {
+      await rm(dir, { recursive: true, force: true });
+      console.log(`Removed ${dir} (keep it with --keep, or choose the folder with --dir)`);
+    } else if (scratch && !options.keep)
+      console.log(`The demo's files stay in ${dir}, to see what went wrong`);
+  }
+}
 
+async function runDemo(
+  repo: DemoRepo,
+  ports: { staging: number; production: number },
+  env: NodeJS.ProcessEnv,
+  options: DemoOptions,
+): Promise<number> {
   let app: LocalApp | undefined;
   const failures: string[] = [];
   try {
@@ -131,9 +174,9 @@ async function demo(options: DemoOptions): Promise<number> {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-    } else {
+    } else if (options.dir !== undefined) {
       console.log(
-        `To browse these runs later: npx pushline up --config ${repo.configFile} --data ${repo.dataDir}`,
+        `To browse these runs later: pushline up --config ${repo.configFile} --data ${repo.dataDir}`,
       );
     }
     return 0;
@@ -148,6 +191,14 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     .description('Run the whole pipeline on this machine: git push → build → staging → canary → production.')
     .option('--dir <folder>', 'where to create the sample service (default: a new temporary folder)')
     .option('-p, --port <port>', 'the port of the Pushline server (another free one if taken)', '8787')
-    .option('--keep', 'keep serving the dashboard after the demo, until Ctrl-C')
+    .option('--keep', 'keep serving the dashboard after the demo, until Ctrl-C, and keep its folder')
+    .option('--slack-api-url <url>', "the Slack bot's Web API root (default: SLACK_API_URL, else Slack's)")
+    .addHelpText(
+      'after',
+      `
+Slack: with SLACK_WEBHOOK_URL (an incoming webhook), or SLACK_BOT_TOKEN and SLACK_CHANNEL (a bot),
+in the environment, the demo's pipeline announces its runs there too.
+The temporary folder is removed at the end, unless --dir or --keep is given.`,
+    )
     .action(async (options: DemoOptions) => setExitCode(await demo(options)));
 }

@@ -5,6 +5,7 @@ import { loadPipelineFile } from '../../shared/local/local-config.ts';
 import { consoleLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../local/console-logger.ts';
 import type { LocalApp } from '../local/create-local-app.ts';
 import { removeServerInfo, runningServer, serverFile, writeServerInfo } from '../local/server-info.ts';
+import { withSlackApiUrl } from '../local/slack-api-url.ts';
 import type { SetExitCode } from './index.ts';
 
 interface UpOptions {
@@ -14,6 +15,7 @@ interface UpOptions {
   data: string;
   detach?: boolean;
   logLevel: string;
+  slackApiUrl?: string;
 }
 
 const HELP = `
@@ -24,6 +26,8 @@ The server answers:
 
 Secrets come from the environment or a .env file beside the pipeline file. Without
 GITHUB_WEBHOOK_SECRET a random one is generated and kept in <data>/webhook-secret.
+Slack: SLACK_BOT_TOKEN (for pipelines with notifications.slack.channel) or SLACK_WEBHOOK_URL;
+SLACK_API_URL or --slack-api-url points the bot at a Slack-compatible server.
 Stop the server with Ctrl-C, or with \`pushline down\` when it runs detached.`;
 
 export function register(program: Command, setExitCode: SetExitCode): void {
@@ -36,6 +40,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     .option('-d, --data <dir>', 'the data folder (database, build logs, server.json)', '.pushline')
     .option('--detach', 'start in the background, wait until it answers, print its URL')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--slack-api-url <url>', "the Slack bot's Web API root (default: SLACK_API_URL, else Slack's)")
     .addHelpText('after', HELP)
     .action(async (options: UpOptions) => setExitCode(await up(options)));
 }
@@ -48,6 +53,11 @@ async function up(options: UpOptions): Promise<number> {
   }
   if (!isLogLevel(options.logLevel)) {
     console.error(`pushline up: --log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    return 2;
+  }
+  const slack = withSlackApiUrl(process.env, options.slackApiUrl);
+  if ('problem' in slack) {
+    console.error(`pushline up: ${slack.problem}`);
     return 2;
   }
   const file = resolve(options.config);
@@ -63,6 +73,7 @@ async function up(options: UpOptions): Promise<number> {
     loadPipelineFile(file);
     if (options.detach) {
       const args = ['--config', file, '--port', String(port), '--host', options.host, '--data', dataDir];
+      if (options.slackApiUrl) args.push('--slack-api-url', options.slackApiUrl);
       const { startDetached } = await import('../local/detach.ts');
       const { pid, url, log } = await startDetached([...args, '--log-level', options.logLevel], dataDir);
       console.log(url);
@@ -71,7 +82,7 @@ async function up(options: UpOptions): Promise<number> {
       );
       return 0;
     }
-    return await serve(file, dataDir, port, options.host, options.logLevel);
+    return await serve(file, dataDir, port, options.host, options.logLevel, slack.env);
   } catch (error) {
     if (error instanceof ConfigError) console.error(`pushline up: ${error.message}`);
     else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -87,11 +98,12 @@ async function serve(
   port: number,
   host: string,
   level: LogLevel,
+  env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const logger = consoleLogger({ level });
   // Loaded here, not at the top: the other commands start faster without the whole server.
   const { createLocalApp } = await import('../local/create-local-app.ts');
-  const app: LocalApp = await createLocalApp({ file, dataDir, port, host, env: process.env, logger });
+  const app: LocalApp = await createLocalApp({ file, dataDir, port, host, env, logger });
   writeServerInfo(dataDir, {
     pid: process.pid,
     port: app.port,

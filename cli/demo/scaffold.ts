@@ -29,8 +29,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Where the demo's runs are announced in Slack, besides the console: `webhook` posts to the
+ * incoming webhook whose URL is the secret `SLACK_WEBHOOK_URL`; `bot` posts with `SLACK_BOT_TOKEN`
+ * to `channel`, one message per run updated in place.
+ */
+export type DemoSlack = { mode: 'webhook' } | { mode: 'bot'; channel: string };
+
+/**
+ * The Slack the demo's environment asks for: a bot when `SLACK_BOT_TOKEN` and `SLACK_CHANNEL` are
+ * both set, else an incoming webhook when `SLACK_WEBHOOK_URL` is, else none.
+ */
+export function demoSlackFrom(env: Readonly<Record<string, string | undefined>>): DemoSlack | undefined {
+  const set = (name: string) => env[name]?.trim() || undefined;
+  const channel = set('SLACK_CHANNEL');
+  if (set('SLACK_BOT_TOKEN') && channel) return { mode: 'bot', channel };
+  if (set('SLACK_WEBHOOK_URL')) return { mode: 'webhook' };
+  return undefined;
+}
+
+/**
+ * The pipeline file's `notifications` section. Commit statuses stay off whatever the environment
+ * holds: the demo's repository (`pushline/demo-service`) exists only on this machine.
+ */
+function notificationsSection(slack: DemoSlack | undefined): string {
+  const lines = ['    notifications:', '      commitStatus: false'];
+  // JSON quoting is valid YAML and keeps a channel like `#deploys` from reading as a comment.
+  if (slack?.mode === 'bot') lines.push('      slack:', `        channel: ${JSON.stringify(slack.channel)}`);
+  if (slack?.mode === 'webhook')
+    lines.push('      slack:', '        webhook: SLACK_WEBHOOK_URL   # the secret holding the URL');
+  return `${lines.join('\n')}\n`;
+}
+
 /** The demo's pipeline file: short canary windows so that a whole run takes seconds, not minutes. */
-export function demoPipelineFile(ports: { staging: number; production: number }): string {
+export function demoPipelineFile(
+  ports: { staging: number; production: number },
+  options: { slack?: DemoSlack } = {},
+): string {
   return `# Written by \`pushline demo\`. Every key: docs/pipeline-file.md
 version: 1
 pipelines:
@@ -69,7 +104,7 @@ pipelines:
       staging: 1m
       canary: 2m
       production: 1m
-`;
+${notificationsSection(options.slack)}`;
 }
 
 export interface DemoRepo {
@@ -84,6 +119,7 @@ export interface DemoRepo {
 export async function scaffoldDemo(
   dir: string,
   ports: { staging: number; production: number },
+  options: { slack?: DemoSlack } = {},
 ): Promise<DemoRepo> {
   const origin = path.join(dir, 'origin.git');
   const work = path.join(dir, 'demo-service');
@@ -93,7 +129,7 @@ export async function scaffoldDemo(
   await git(work, ['remote', 'add', 'origin', origin]);
   await cp(SERVICE_TEMPLATE, work, { recursive: true });
   const configFile = path.join(dir, 'pushline.yml');
-  await writeFile(configFile, demoPipelineFile(ports));
+  await writeFile(configFile, demoPipelineFile(ports, options));
   return { dir, origin, work, configFile, dataDir: path.join(dir, '.pushline') };
 }
 
