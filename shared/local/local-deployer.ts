@@ -59,16 +59,18 @@ export interface LocalDeployerOptions {
  */
 export class LocalDeployer implements Deployer {
   private readonly ctx: SlotContext;
+  private readonly apps: AppLauncher;
   private readonly staging = new Map<string, StagingSlot>();
   private readonly production = new Map<string, ProductionSlot>();
   private stopping = false;
 
   constructor(private readonly options: LocalDeployerOptions) {
     const logger = options.logger ?? silentLogger;
+    this.apps = new AppLauncher(options);
     this.ctx = {
       deployments: new Deployments(),
       ports: new PortPool(),
-      apps: new AppLauncher(options),
+      apps: this.apps,
       tasks: new TaskTracker(logger),
       reporter: new OutcomeReporter({
         onFinished: options.onFinished,
@@ -211,9 +213,9 @@ export class LocalDeployer implements Deployer {
   /** Stops every app and proxy and waits for work in progress; reports nothing more. Idempotent. */
   async stopAll(): Promise<void> {
     this.stopping = true;
-    await this.ctx.apps.stopAll(); // apps still starting fail fast once killed
+    await this.apps.stopAll(); // apps still starting fail fast once killed
     await this.ctx.tasks.idle();
-    await this.ctx.apps.stopAll();
+    await this.apps.stopAll();
     await Promise.all([...this.production.values()].map((slot) => slot.close()));
     this.production.clear();
     this.staging.clear();

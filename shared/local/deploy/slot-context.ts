@@ -15,7 +15,8 @@ import type { TaskTracker } from './task-tracker.ts';
 export interface SlotContext {
   deployments: Deployments;
   ports: PortPool;
-  apps: AppLauncher;
+  /** Starts and stops apps: an `AppLauncher` (tests pass a fake that starts nothing). */
+  apps: Pick<AppLauncher, 'start' | 'stop'>;
   tasks: TaskTracker;
   reporter: OutcomeReporter;
   logger: Logger;
