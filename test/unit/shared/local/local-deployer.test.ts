@@ -10,6 +10,7 @@ import { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { CanaryProxy, seededRandom } from '../../../../shared/local/canary-proxy.ts';
 import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
 import { freePort, isPortFree } from '../../../../shared/local/process-manager.ts';
+import { ProxyMetricsSource } from '../../../../shared/local/proxy-metrics-source.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest, Environment } from '../../../../shared/ports/deployer.ts';
 import { trafficLoop } from '../../../support/traffic-loop.ts';
@@ -347,15 +348,30 @@ describe('LocalDeployer', () => {
       const start = new Date();
       await getMany(`http://127.0.0.1:${ports.production}/`, 120);
 
-      const samples = await deployer
-        .metricsSource()
-        .sample({ pipeline: flaky, deploymentId, start, end: new Date() });
+      // Built as the composition root builds it.
+      const metrics = new ProxyMetricsSource({ resolve: (ref) => deployer.metricsView(ref) });
+      const samples = await metrics.sample({ pipeline: flaky, deploymentId, start, end: new Date() });
       const verdict = judgeCanary({ config: flaky.production.canary, samples, now: new Date() });
 
       expect(samples.canaryRequests).toBeGreaterThan(40);
       expect(samples.baselineRequests).toBe(120 - samples.canaryRequests);
       expect(verdict.result).toBe('unhealthy');
       expect(verdict.reason).toMatch(/^error_rate 0\.\d+ > max 0\.01$/);
+    });
+
+    it('shows the judge no metrics for a deployment it does not know or that is not in production', async () => {
+      const stable = await withStable();
+      const staging = await deployer.deploy(deployRequest(pipeline(ports), 'run-2', 'staging'));
+      await outcomeFor(staging.deploymentId);
+
+      expect(deployer.metricsView({ pipeline: 'shop', deploymentId: stable })).toMatchObject({
+        canaryRelease: stable,
+        baselineRelease: undefined,
+      });
+      expect(
+        deployer.metricsView({ pipeline: 'shop', deploymentId: 'production-shop-before-restart-1' }),
+      ).toBe(undefined);
+      expect(deployer.metricsView({ pipeline: 'shop', deploymentId: staging.deploymentId })).toBeUndefined();
     });
 
     it('reports FAILED when the canary never gets healthy, and the stable release keeps all traffic', async () => {
