@@ -57,4 +57,16 @@ export function subscribersOf(detailType: DetailType): FunctionName[] {
   });
 }
 
+/** The functions subscribed to at least one pipeline event (the local bus registers each). */
+export function pipelineSubscribers(): PipelineSubscriber[] {
+  return (Object.keys(SUBSCRIPTIONS) as FunctionName[]).filter(
+    (name): name is PipelineSubscriber => 'pipelineEvents' in SUBSCRIPTIONS[name],
+  );
+}
+
+/** The functions subscribed to at least one pipeline event, as a type. */
+export type PipelineSubscriber = {
+  [F in FunctionName]: (typeof SUBSCRIPTIONS)[F] extends { pipelineEvents: readonly unknown[] } ? F : never;
+}[FunctionName];
+
 export { EVENT_SOURCE };

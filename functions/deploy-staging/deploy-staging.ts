@@ -1,11 +1,14 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { failMissingPipeline, supersede } from '../../shared/app/end-run.ts';
+import { endRunOnPermanentError } from '../../shared/app/error-policy.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
+import { runningRuns } from '../../shared/app/running-runs.ts';
 import { supersedingRun } from '../../shared/domain/concurrency.ts';
 import { hasTarget, isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal, type Run, StageStatus } from '../../shared/domain/run.ts';
-import { failMissingPipeline, supersede } from '../end-run.ts';
-import { type HandlerDeps, runningRuns, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type DeployStagingDeps = Pick<
   HandlerDeps,
@@ -31,11 +34,11 @@ function atStagingBoundary(run: Run): boolean {
  * Idempotent: only a run at the staging boundary moves, and `Deployer.deploy` is idempotent per
  * run, attempt and environment.
  */
-export function makeDeployStaging(deps: DeployStagingDeps): (event: PipelineEvent) => Promise<void> {
+export function makeDeployStaging(deps: DeployStagingDeps): StageHandler {
   const { store, pipelines, clock, deployer } = deps;
-  const log = deps.logger ?? silentLogger;
 
-  return async (event) => {
+  return async (event, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     if (event.detailType !== 'Tests Passed') return;
     const { runId, attempt } = event.detail;
     const run = (await store.get(runId))?.run;
@@ -92,5 +95,20 @@ export function makeDeployStaging(deps: DeployStagingDeps): (event: PipelineEven
         `run ${runId} ended (${fresh.status}) before staging was recorded`,
       );
     }
+  };
+}
+
+/**
+ * deploy-staging's entry points, the same in both modes (see `makeStageHandlers`). A deployment
+ * that cannot start because of the pipeline file or the account (no exported task definition, no
+ * such deployment group, no local start command) ends the run failed with that reason: retrying
+ * cannot fix it, and the run must not wait for the watchdog with staging pending.
+ */
+export function deployStagingStage(deps: DeployStagingDeps): StageHandlers['deploy-staging'] {
+  return {
+    onEvent: endRunOnPermanentError(deps, makeDeployStaging(deps), {
+      what: 'staging could not be deployed',
+      stillApplies: (fresh) => fresh.stages.staging.status === StageStatus.Pending,
+    }),
   };
 }

@@ -4,7 +4,9 @@ import { recordEvents } from '../../shared/app/record-events.ts';
 import { isTerminal, type Run, StageStatus } from '../../shared/domain/run.ts';
 import type { BuildOutcome } from '../../shared/ports/builder.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
-import { type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageContext } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type FinishBuildDeps = Pick<HandlerDeps, 'store' | 'clock' | 'logger'>;
 
@@ -17,11 +19,13 @@ const LISTED_TESTS = 5;
  * (failed) in one append. A build that belongs to no run, to an older attempt, or to a run that has
  * moved on (a redelivery, a late event) appends nothing.
  */
-export function makeFinishBuild(deps: FinishBuildDeps): (outcome: BuildOutcome) => Promise<void> {
+export function makeFinishBuild(
+  deps: FinishBuildDeps,
+): (outcome: BuildOutcome, context?: StageContext) => Promise<void> {
   const { store, clock } = deps;
-  const log = deps.logger ?? silentLogger;
 
-  return async (outcome) => {
+  return async (outcome, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     const runId = outcome.runId ?? (await store.findByRef({ kind: 'build', id: outcome.buildId }));
     if (!runId || !(await store.get(runId))) {
       log.info('ignoring the outcome of a build that belongs to no run', { buildId: outcome.buildId });
@@ -91,4 +95,9 @@ export function describeFailure(outcome: BuildOutcome, reason: string): string {
     text += `; ${failing.length} failing test${failing.length === 1 ? '' : 's'}: ${listed}${more}`;
   }
   return text;
+}
+
+/** finish-build's entry point, the same in both modes: a build's outcome (see `makeStageHandlers`). */
+export function finishBuildStage(deps: FinishBuildDeps): StageHandlers['finish-build'] {
+  return { onOutcome: makeFinishBuild(deps) };
 }

@@ -5,7 +5,9 @@ import { environmentOf } from '../../shared/domain/next-step.ts';
 import { isTerminal, type Run, StageStatus } from '../../shared/domain/run.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DeploymentOutcome } from '../../shared/ports/deployer.ts';
-import { type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageContext } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type FinishDeploymentDeps = Pick<HandlerDeps, 'store' | 'clock' | 'logger'>;
 
@@ -25,11 +27,11 @@ export type FinishDeploymentDeps = Pick<HandlerDeps, 'store' | 'clock' | 'logger
  */
 export function makeFinishDeployment(
   deps: FinishDeploymentDeps,
-): (outcome: DeploymentOutcome) => Promise<void> {
+): (outcome: DeploymentOutcome, context?: StageContext) => Promise<void> {
   const { store, clock } = deps;
-  const log = deps.logger ?? silentLogger;
 
-  return async (outcome) => {
+  return async (outcome, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     const runId = outcome.runId ?? (await store.findByRef({ kind: 'deployment', id: outcome.deploymentId }));
     if (!runId || !(await store.get(runId))) {
       log.info('ignoring the outcome of a deployment that belongs to no run', {
@@ -151,4 +153,9 @@ function production(run: Run, outcome: DeploymentOutcome, clock: Clock): Pipelin
       clock,
     ),
   ];
+}
+
+/** finish-deployment's entry point, the same in both modes: a deployment's outcome (see `makeStageHandlers`). */
+export function finishDeploymentStage(deps: FinishDeploymentDeps): StageHandlers['finish-deployment'] {
+  return { onOutcome: makeFinishDeployment(deps) };
 }

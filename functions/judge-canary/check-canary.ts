@@ -5,9 +5,10 @@ import { judgeCanary } from '../../shared/domain/canary-judge.ts';
 import { canaryCheckAt, decideCanary, isCurrent } from '../../shared/domain/next-step.ts';
 import type { PipelineConfig } from '../../shared/domain/pipeline-config.ts';
 import { type Run, StageStatus } from '../../shared/domain/run.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
 import type { CanarySamples } from '../../shared/ports/metrics-source.ts';
 import type { CanaryCheckTask } from '../../shared/ports/scheduler.ts';
-import { type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import type { HandlerDeps } from '../handler-deps.ts';
 
 export type CheckCanaryDeps = Pick<
   HandlerDeps,

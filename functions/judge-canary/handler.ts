@@ -2,10 +2,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import middy from '@middy/core';
-import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch.ts';
-import { formatIssues } from '../../events/parse.ts';
-import * as z from '../../events/zod-mini.ts';
 import { CloudWatchMetricsSource } from '../../shared/aws/cloudwatch-metrics-source.ts';
 import { readEnv, SchedulerEnv } from '../../shared/aws/codedeploy-env.ts';
 import { DeploymentMarkers } from '../../shared/aws/codedeploy-get.ts';
@@ -13,13 +9,14 @@ import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { EventBridgeScheduler } from '../../shared/aws/eventbridge-scheduler.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { pipelineFileFromEnv, pipelineLookup, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
+import { lambdaHandler } from '../../shared/aws/lambda/lambda-handler.ts';
 import {
-  type EventBridgeEnvelope,
-  pipelineEventHandler,
-} from '../../shared/aws/lambda/pipeline-event-handler.ts';
-import { EventValidationError } from '../../shared/domain/errors.ts';
+  type JudgeCanaryInput,
+  judgeCanaryInput,
+  pipelineEventKeys,
+} from '../../shared/aws/lambda/lambda-inputs.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
-import { makeAlarmFired, makeCheckCanary, makeJudgeCanary } from './judge-canary.ts';
+import { judgeCanaryStage } from './judge-canary.ts';
 
 // Cold start: read the configuration once (failing fast), build the clients once.
 const env = readLambdaEnv();
@@ -28,7 +25,7 @@ const logger = new JsonLogger({ function: 'judge-canary', stage: env.PUSHLINE_ST
 const file = pipelineFileFromEnv(env);
 /** The alarms some pipeline's canary watches: any other alarm's state change reads nothing. */
 const watchedAlarms = new Set(file.pipelines.flatMap((p) => p.production.canary.alarms));
-const deps = {
+const stage = judgeCanaryStage({
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
   pipelines: pipelineLookup(file),
   clock: systemClock,
@@ -47,48 +44,31 @@ const deps = {
       : {}),
   }),
   logger,
-};
-const judgeCanary = makeJudgeCanary(deps);
-const checkCanary = makeCheckCanary(deps);
-const alarmFired = makeAlarmFired(deps);
-const onPipelineEvent = pipelineEventHandler(logger, (event) => judgeCanary(event));
-
-/** The input of a one-time schedule this function made for itself (`EventBridgeScheduler`). */
-const CanaryCheckTask = z.object({
-  kind: z.literal('canary-check'),
-  runId: z.string().check(z.minLength(1)),
-  attempt: z.int().check(z.minimum(1)),
-  deploymentId: z.string().check(z.minLength(1)),
-  check: z.int().check(z.minimum(0)),
-  retry: z.optional(z.int().check(z.minimum(1))),
 });
 
+function keysOf(input: JudgeCanaryInput): Record<string, unknown> {
+  if (input.kind === 'check') return { runId: input.task.runId, check: input.task.check };
+  if (input.kind === 'alarm') return { alarmName: input.alarmName, alarmState: input.state };
+  return pipelineEventKeys(input.event);
+}
+
 /**
- * judge-canary on AWS, invoked three ways:
+ * judge-canary on AWS, invoked three ways (see `judgeCanaryInput`):
  * - `Canary Started` from the Pushline bus → schedules the first check;
  * - a `canary-check` task from its own EventBridge Scheduler one-time schedule → one check;
  * - `CloudWatch Alarm State Change` from the default bus → judges at once the canaries whose
  *   pipeline names the alarm, when it went into ALARM (an alarm no pipeline watches costs no read).
  */
-export const handler = middy(async (raw: unknown, context: { awsRequestId?: string }) => {
-  const input = raw as Record<string, unknown> | null;
-  if (input?.kind === 'canary-check') {
-    const task = CanaryCheckTask.safeParse(input);
-    if (!task.success)
-      throw new EventValidationError(`invalid canary-check task: ${formatIssues(task.error.issues)}`);
-    await checkCanary(task.data);
-    return;
-  }
-  if (input?.source === 'aws.cloudwatch') {
-    const alarm = CloudWatchAlarmStateChange.safeParse(input);
-    if (!alarm.success) {
-      throw new EventValidationError(
-        `invalid CloudWatch Alarm State Change: ${formatIssues(alarm.error.issues)}`,
-      );
+export const handler = lambdaHandler(
+  logger,
+  judgeCanaryInput,
+  async (input, context) => {
+    if (input.kind === 'check') return stage.onCheck(input.task);
+    if (input.kind === 'alarm') {
+      if (watchedAlarms.has(input.alarmName)) await stage.onAlarm(input);
+      return;
     }
-    const { alarmName, state } = alarm.data.detail;
-    if (watchedAlarms.has(alarmName)) await alarmFired({ alarmName, state: state.value });
-    return;
-  }
-  await onPipelineEvent(raw as EventBridgeEnvelope, context as never);
-});
+    return stage.onEvent(input.event, { logger: context.logger });
+  },
+  keysOf,
+);

@@ -1,8 +1,10 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { allRunningRuns } from '../../shared/app/running-runs.ts';
 import { canaryCheckAt, isCurrent, nextCanaryCheck } from '../../shared/domain/next-step.ts';
 import { type Run, StageStatus } from '../../shared/domain/run.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
 import type { CanaryCheckTask } from '../../shared/ports/scheduler.ts';
-import { allRunningRuns, type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 import { type CheckCanaryDeps, checkKey, makeCheckCanary } from './check-canary.ts';
 
 export { type CheckCanaryDeps, checkKey, makeCheckCanary, SAMPLE_RETRIES } from './check-canary.ts';
@@ -32,7 +34,7 @@ function taskOf(run: Run, check: number): CanaryCheckTask | undefined {
  * checks then schedule each other until the bake ends: see `makeCheckCanary`). Scheduling is
  * idempotent by key, so a redelivered `Canary Started` schedules nothing new.
  */
-export function makeJudgeCanary(deps: JudgeCanaryDeps): (event: PipelineEvent) => Promise<void> {
+export function makeJudgeCanary(deps: JudgeCanaryDeps): StageHandler {
   const { store, scheduler } = deps;
   return async (event) => {
     if (event.detailType !== 'Canary Started') return;
@@ -89,5 +91,20 @@ export function makeResumeCanaries(deps: JudgeCanaryDeps): () => Promise<number>
       armed++;
     }
     return armed;
+  };
+}
+
+/**
+ * judge-canary's entry points, the same in both modes (see `makeStageHandlers`): `Canary Started`
+ * schedules the first check; a scheduled check judges; an alarm that fired judges at once; and
+ * `resume` re-arms the checks after a restart (local mode's timers die with the process).
+ */
+export function judgeCanaryStage(deps: CheckCanaryDeps): StageHandlers['judge-canary'] {
+  const check = makeCheckCanary(deps);
+  return {
+    onEvent: makeJudgeCanary(deps),
+    onCheck: (task) => check(task),
+    onAlarm: makeAlarmFired(deps),
+    resume: makeResumeCanaries(deps),
   };
 }

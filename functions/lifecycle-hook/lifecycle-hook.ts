@@ -1,6 +1,6 @@
 import type { DeploymentGroupRef } from '../../shared/aws/codedeploy-lifecycle.ts';
 import type { SmokeCheck } from '../../shared/aws/codedeploy-smoke-checks.ts';
-import { type HandlerLogger, silentLogger } from '../handler-deps.ts';
+import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
 import { type Fetch, runSmokeChecks, type SmokeResult } from './run-smoke-checks.ts';
 
 export type { Fetch, SmokeResult } from './run-smoke-checks.ts';
@@ -26,7 +26,7 @@ export interface LifecycleHookDeps {
   fetch: Fetch;
   /** The smoke checks of the pipeline target deployed to a group; `undefined`: no pipeline targets it. */
   smokeChecks: (group: DeploymentGroupRef) => readonly SmokeCheck[] | undefined;
-  logger?: HandlerLogger;
+  logger?: Logger;
   now?: () => number;
 }
 

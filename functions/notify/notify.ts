@@ -7,6 +7,7 @@ import { isAnnounced } from '../../shared/notify/routing.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { Notifier } from '../../shared/ports/notifier.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 /** What became of one notifier's announcement of one event. */
 export type NotifyOutcome =
@@ -151,4 +152,45 @@ function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const line = message.split('\n', 1)[0] ?? message;
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
+export interface NotifyStageDeps extends Omit<NotifyDeps, 'notifiers'> {
+  /**
+   * The notifiers in force. They need secrets, so each mode builds them when first asked and keeps
+   * them (AWS: for the instance's life; local mode: until the pipeline file or the server address
+   * changes); a provider that could not read its secrets is asked again at the next event.
+   */
+  notifiers: () => Promise<readonly Notifier[]>;
+}
+
+/**
+ * notify's entry point, the same in both modes (see `makeStageHandlers`): every pipeline event is
+ * announced by `makeNotify`. It never throws — a notification never fails a run nor makes the bus
+ * redeliver: when the notifiers cannot be built (a secret unreadable), the failure is logged and
+ * noted on the run (`notification failed: …`), and the next event tries again.
+ */
+export function notifyStage(deps: NotifyStageDeps): StageHandlers['notify'] {
+  return {
+    onEvent: async (event, context) => {
+      const logger = context?.logger ?? deps.logger;
+      let notifiers: readonly Notifier[];
+      try {
+        notifiers = await deps.notifiers();
+      } catch (error) {
+        const reason = reasonOf(error);
+        logger.error('notifiers could not be built; event not announced', { reason });
+        try {
+          await deps.store.addNote(event.detail.runId, {
+            at: deps.clock.now().toISOString(),
+            kind: 'notification',
+            message: `notification failed: the notifiers could not be built: ${reason}`,
+          });
+        } catch (noteError) {
+          logger.error('could not record the failed notification', { reason: reasonOf(noteError) });
+        }
+        return;
+      }
+      await makeNotify({ ...deps, notifiers, logger })(event);
+    },
+  };
 }

@@ -1,7 +1,8 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { StageStatus } from '../../shared/domain/run.ts';
-import { type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type PromoteDeps = Pick<HandlerDeps, 'store' | 'deployer' | 'logger'>;
 
@@ -11,9 +12,9 @@ export type PromoteDeps = Pick<HandlerDeps, 'store' | 'deployer' | 'logger'>;
  * whose production stage has ended does nothing; one that races the first is absorbed by
  * `Deployer.promote` being idempotent.
  */
-export function makePromote(deps: PromoteDeps): (event: PipelineEvent) => Promise<void> {
-  const log = deps.logger ?? silentLogger;
-  return async (event) => {
+export function makePromote(deps: PromoteDeps): StageHandler {
+  return async (event, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     if (event.detailType !== 'Canary Healthy') return;
     const { runId, attempt, data } = event.detail;
     const run = (await deps.store.get(runId))?.run;
@@ -22,4 +23,9 @@ export function makePromote(deps: PromoteDeps): (event: PipelineEvent) => Promis
     log.info('promoting the canary', { runId, deploymentId: data.deploymentId });
     await deps.deployer.promote(data.deploymentId);
   };
+}
+
+/** promote's entry points, the same in both modes (see `makeStageHandlers`). */
+export function promoteStage(deps: PromoteDeps): StageHandlers['promote'] {
+  return { onEvent: makePromote(deps) };
 }

@@ -4,17 +4,17 @@ import { CodeDeployControl, controlOnlyDeployer } from '../../shared/aws/codedep
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
-import { pipelineEventHandler } from '../../shared/aws/lambda/pipeline-event-handler.ts';
-import { makeRollback } from './rollback.ts';
+import { pipelineEventLambda } from '../../shared/aws/lambda/lambda-handler.ts';
+import { rollbackStage } from './rollback.ts';
 
 // Cold start: read the configuration once (failing fast), build the clients once.
 const env = readLambdaEnv();
 const logger = new JsonLogger({ function: 'rollback', stage: env.PUSHLINE_STAGE });
-const rollback = makeRollback({
+const stage = rollbackStage({
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
   deployer: controlOnlyDeployer(new CodeDeployControl({ client: new CodeDeployClient({}) })),
   logger,
 });
 
 /** rollback on AWS: `Canary Unhealthy` → StopDeployment with automatic rollback. */
-export const handler = pipelineEventHandler(logger, (event) => rollback(event));
+export const handler = pipelineEventLambda(logger, stage.onEvent);

@@ -1,7 +1,8 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { StageStatus } from '../../shared/domain/run.ts';
-import { type HandlerDeps, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type RollbackDeps = Pick<HandlerDeps, 'store' | 'deployer' | 'logger'>;
 
@@ -11,9 +12,9 @@ export type RollbackDeps = Pick<HandlerDeps, 'store' | 'deployer' | 'logger'>;
  * finish-deployment (`Rolled Back` + `Run Finished` rolled_back). A redelivery for a run that has
  * ended does nothing; one that races the first is absorbed by `Deployer.rollback` being idempotent.
  */
-export function makeRollback(deps: RollbackDeps): (event: PipelineEvent) => Promise<void> {
-  const log = deps.logger ?? silentLogger;
-  return async (event) => {
+export function makeRollback(deps: RollbackDeps): StageHandler {
+  return async (event, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     if (event.detailType !== 'Canary Unhealthy') return;
     const { runId, attempt, data } = event.detail;
     const run = (await deps.store.get(runId))?.run;
@@ -26,4 +27,9 @@ export function makeRollback(deps: RollbackDeps): (event: PipelineEvent) => Prom
     });
     await deps.deployer.rollback(data.deploymentId, data.verdict.reason);
   };
+}
+
+/** rollback's entry points, the same in both modes (see `makeStageHandlers`). */
+export function rollbackStage(deps: RollbackDeps): StageHandlers['rollback'] {
+  return { onEvent: makeRollback(deps) };
 }

@@ -4,14 +4,14 @@ import { CodeBuildBuilder } from '../../shared/aws/codebuild-builder.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { pipelineFileFromEnv, pipelineLookup, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
-import { pipelineEventHandler } from '../../shared/aws/lambda/pipeline-event-handler.ts';
+import { pipelineEventLambda } from '../../shared/aws/lambda/lambda-handler.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
-import { makeStartBuild } from './start-build.ts';
+import { startBuildStage } from './start-build.ts';
 
 // Cold start: read the configuration once (failing fast), build the clients once.
 const env = readLambdaEnv();
 const logger = new JsonLogger({ function: 'start-build', stage: env.PUSHLINE_STAGE });
-const startBuild = makeStartBuild({
+const stage = startBuildStage({
   store: new DynamoRunStore({ client: new DynamoDBClient({}), tableName: env.PUSHLINE_TABLE }),
   pipelines: pipelineLookup(pipelineFileFromEnv(env)),
   clock: systemClock,
@@ -20,4 +20,4 @@ const startBuild = makeStartBuild({
 });
 
 /** start-build on AWS: `Run Started` / `Run Finished` from the Pushline bus → CodeBuild StartBuild. */
-export const handler = pipelineEventHandler(logger, (event) => startBuild(event));
+export const handler = pipelineEventLambda(logger, stage.onEvent);

@@ -1,11 +1,14 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { failMissingPipeline } from '../../shared/app/end-run.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
+import { noteOnce } from '../../shared/app/note-once.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
+import { runningRuns } from '../../shared/app/running-runs.ts';
 import { buildBlocker, nextBuildToResume } from '../../shared/domain/concurrency.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal, StageStatus } from '../../shared/domain/run.ts';
-import { failMissingPipeline } from '../end-run.ts';
-import { type HandlerDeps, noteOnce, runningRuns, silentLogger } from '../handler-deps.ts';
+import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type StartBuildDeps = Pick<HandlerDeps, 'store' | 'pipelines' | 'clock' | 'builder' | 'logger'>;
 
@@ -17,11 +20,10 @@ export type StartBuildDeps = Pick<HandlerDeps, 'store' | 'pipelines' | 'clock' |
  * Idempotent: a run whose build has started is left alone, and `Builder.start` is idempotent per
  * run and attempt, so a redelivery (even one racing the first delivery) starts one build.
  */
-export function makeStartBuild(deps: StartBuildDeps): (event: PipelineEvent) => Promise<void> {
+export function makeStartBuild(deps: StartBuildDeps): StageHandler {
   const { store, pipelines, clock, builder } = deps;
-  const log = deps.logger ?? silentLogger;
 
-  async function startBuild(runId: string, attempt: number): Promise<void> {
+  async function startBuild(runId: string, attempt: number, log: Logger): Promise<void> {
     const run = (await store.get(runId))?.run;
     if (!run || !isCurrent(run, attempt) || run.stages.build.status !== StageStatus.Pending) return;
     const pipeline = pipelines(run.pipeline);
@@ -46,28 +48,34 @@ export function makeStartBuild(deps: StartBuildDeps): (event: PipelineEvent) => 
         ? [newEvent('Build Started', fresh, 'build', { buildId, ...(logUrl ? { logUrl } : {}) }, clock)]
         : [],
     );
-    if (!recorded) await stopIfOrphaned(runId, buildId);
+    if (!recorded) await stopIfOrphaned(runId, buildId, log);
   }
 
   /** The run ended (cancelled, say) while its build was being started: nobody wants the build. */
-  async function stopIfOrphaned(runId: string, buildId: string): Promise<void> {
+  async function stopIfOrphaned(runId: string, buildId: string, log: Logger): Promise<void> {
     const run = (await store.get(runId))?.run;
     if (!run || !isTerminal(run) || run.build?.buildId === buildId) return;
     log.warn('stopping a build whose run ended before it was recorded', { runId, buildId });
     await builder.stop(buildId, `run ${runId} ended (${run.status}) before its build was recorded`);
   }
 
-  async function resumeQueue(runId: string, pipelineName: string): Promise<void> {
+  async function resumeQueue(runId: string, pipelineName: string, log: Logger): Promise<void> {
     const pipeline = pipelines(pipelineName);
     const finished = (await store.get(runId))?.run;
     if (!pipeline || !finished || pipeline.concurrency !== 'queue') return;
     const next = nextBuildToResume(finished, await runningRuns(store, pipelineName), pipeline.concurrency);
-    if (next) await startBuild(next.id, next.attempt);
+    if (next) await startBuild(next.id, next.attempt, log);
   }
 
-  return async (event) => {
-    if (event.detailType === 'Run Started') await startBuild(event.detail.runId, event.detail.attempt);
+  return async (event, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
+    if (event.detailType === 'Run Started') await startBuild(event.detail.runId, event.detail.attempt, log);
     else if (event.detailType === 'Run Finished')
-      await resumeQueue(event.detail.runId, event.detail.pipeline);
+      await resumeQueue(event.detail.runId, event.detail.pipeline, log);
   };
+}
+
+/** start-build's entry points, the same in both modes (see `makeStageHandlers`). */
+export function startBuildStage(deps: StartBuildDeps): StageHandlers['start-build'] {
+  return { onEvent: makeStartBuild(deps) };
 }

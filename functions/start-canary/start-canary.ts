@@ -1,6 +1,10 @@
-import type { PipelineEvent } from '../../events/pipeline-events.ts';
+import { failMissingPipeline, supersede } from '../../shared/app/end-run.ts';
+import { endRunOnPermanentError } from '../../shared/app/error-policy.ts';
+import { KeyedMutex } from '../../shared/app/keyed-mutex.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
+import { noteOnce } from '../../shared/app/note-once.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
+import { runningRuns } from '../../shared/app/running-runs.ts';
 import {
   productionBlocker,
   productionWaiters,
@@ -9,8 +13,9 @@ import {
 } from '../../shared/domain/concurrency.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal } from '../../shared/domain/run.ts';
-import { failMissingPipeline, supersede } from '../end-run.ts';
-import { type HandlerDeps, KeyedMutex, noteOnce, runningRuns, silentLogger } from '../handler-deps.ts';
+import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type StartCanaryDeps = Pick<HandlerDeps, 'store' | 'pipelines' | 'clock' | 'deployer' | 'logger'>;
 
@@ -27,12 +32,11 @@ const NO_ARTIFACTS = { files: [], exportedVariables: {} };
  * The slot check and its claim (`Canary Started`) run one at a time per pipeline in this process
  * (`KeyedMutex`); see there for AWS.
  */
-export function makeStartCanary(deps: StartCanaryDeps): (event: PipelineEvent) => Promise<void> {
+export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
   const { store, pipelines, clock, deployer } = deps;
-  const log = deps.logger ?? silentLogger;
   const perPipeline = new KeyedMutex();
 
-  async function startCanary(runId: string, attempt: number): Promise<void> {
+  async function startCanary(runId: string, attempt: number, log: Logger): Promise<void> {
     const run = (await store.get(runId))?.run;
     if (!run || !isCurrent(run, attempt) || !waitsForProduction(run)) return;
     const pipeline = pipelines(run.pipeline);
@@ -88,21 +92,38 @@ export function makeStartCanary(deps: StartCanaryDeps): (event: PipelineEvent) =
     }
   }
 
-  async function decide(runId: string, attempt: number, pipeline: string): Promise<void> {
-    await perPipeline.run(pipeline, () => startCanary(runId, attempt));
+  async function decide(runId: string, attempt: number, pipeline: string, log: Logger): Promise<void> {
+    await perPipeline.run(pipeline, () => startCanary(runId, attempt, log));
   }
 
-  async function resumeWaiters(runId: string, pipeline: string): Promise<void> {
+  async function resumeWaiters(runId: string, pipeline: string, log: Logger): Promise<void> {
     const finished = (await store.get(runId))?.run;
     if (!finished) return;
     for (const waiter of productionWaiters(finished, await runningRuns(store, pipeline))) {
-      await decide(waiter.id, waiter.attempt, pipeline);
+      await decide(waiter.id, waiter.attempt, pipeline, log);
     }
   }
 
-  return async (event) => {
+  return async (event, context) => {
+    const log = context?.logger ?? deps.logger ?? silentLogger;
     const { runId, attempt, pipeline } = event.detail;
-    if (event.detailType === 'Staging Deployed') await decide(runId, attempt, pipeline);
-    else if (event.detailType === 'Run Finished') await resumeWaiters(runId, pipeline);
+    if (event.detailType === 'Staging Deployed') await decide(runId, attempt, pipeline, log);
+    else if (event.detailType === 'Run Finished') await resumeWaiters(runId, pipeline, log);
+  };
+}
+
+/**
+ * start-canary's entry points, the same in both modes (see `makeStageHandlers`). A canary that
+ * cannot start because of the pipeline file or the account ends the run failed with that reason
+ * instead of retrying into the dead-letter queue (only for the run whose staging just finished: a
+ * `Run Finished` that woke waiters ends nobody).
+ */
+export function startCanaryStage(deps: StartCanaryDeps): StageHandlers['start-canary'] {
+  return {
+    onEvent: endRunOnPermanentError(deps, makeStartCanary(deps), {
+      what: 'the production deployment could not start',
+      stillApplies: waitsForProduction,
+      only: ['Staging Deployed'],
+    }),
   };
 }

@@ -1,10 +1,14 @@
 import { newEvent } from '../../shared/app/new-event.ts';
+import { noteOnce } from '../../shared/app/note-once.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
+import { allRunningRuns } from '../../shared/app/running-runs.ts';
 import { formatDuration } from '../../shared/domain/duration.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { StageStatus } from '../../shared/domain/run.ts';
 import { type OverdueStage, overdueStages } from '../../shared/domain/watchdog.ts';
-import { allRunningRuns, type HandlerDeps, noteOnce, silentLogger } from '../handler-deps.ts';
+import { silentLogger } from '../../shared/ports/logger.ts';
+import type { HandlerDeps } from '../handler-deps.ts';
+import type { StageHandlers } from '../stage-handlers.ts';
 
 export type WatchdogDeps = Pick<
   HandlerDeps,
@@ -81,4 +85,9 @@ export function makeWatchdog(deps: WatchdogDeps): () => Promise<WatchdogReport> 
     }
     return report;
   };
+}
+
+/** watchdog's entry point, the same in both modes: one round, on a clock (see `makeStageHandlers`). */
+export function watchdogStage(deps: WatchdogDeps): StageHandlers['watchdog'] {
+  return { onTick: makeWatchdog(deps) };
 }

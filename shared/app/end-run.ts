@@ -1,11 +1,16 @@
-import type { RunOutcome } from '../events/common.ts';
-import { newEvent } from '../shared/app/new-event.ts';
-import { recordEvents } from '../shared/app/record-events.ts';
-import { endingStage, isCurrent } from '../shared/domain/next-step.ts';
-import type { Run } from '../shared/domain/run.ts';
-import type { HandlerDeps } from './handler-deps.ts';
+import type { RunOutcome } from '../../events/common.ts';
+import { endingStage, isCurrent } from '../domain/next-step.ts';
+import type { Run } from '../domain/run.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { RunStore } from '../ports/run-store.ts';
+import { newEvent } from './new-event.ts';
+import { recordEvents } from './record-events.ts';
 
-type EndDeps = Pick<HandlerDeps, 'store' | 'clock'>;
+/** What ending a run needs: the store it is recorded in and the time. */
+export interface EndDeps {
+  store: RunStore;
+  clock: Clock;
+}
 
 /**
  * Appends `Run Finished` with `outcome` if the run is still running on the same attempt and

@@ -1,6 +1,4 @@
-import { formatIssues } from '../../events/parse.ts';
 import * as z from '../../events/zod-mini.ts';
-import { ConfigError } from '../domain/errors.ts';
 
 // The settings of the deployment functions, beside LambdaEnv. No SDK import here: a function's role
 // grants the SDK calls its import graph makes (the template check), so reading settings must not
@@ -29,17 +27,4 @@ export const SchedulerEnv = z.object({
 });
 export type SchedulerEnv = z.output<typeof SchedulerEnv>;
 
-/** Parses `env` with `schema`, or throws a `ConfigError` naming every missing or bad variable. */
-export function readEnv<T extends z.ZodMiniType>(
-  schema: T,
-  env: NodeJS.ProcessEnv = process.env,
-): z.output<T> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(
-      `the function's environment is incomplete: ${formatIssues(result.error.issues)}`,
-      [],
-    );
-  }
-  return result.data;
-}
+export { readEnv } from './lambda/read-env.ts';

@@ -1,5 +1,6 @@
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
-import { PushlineError } from '../domain/errors.ts';
+import { describeError } from '../app/error-policy.ts';
+import { LOCAL_RETRY_DELAYS_MS, realSleep, withRetries } from '../app/retry.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import { type ScopedLogger, silentLogger } from '../ports/logger.ts';
@@ -44,16 +45,14 @@ export interface LocalBusOptions<Name extends string = string> {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * The local event bus: dispatches each pipeline event to the functions subscribed to its
  * detail-type in `functions/subscriptions.ts` — the same table the AWS rules are generated from —
  * among those registered with `on`. Only the outbox calls `publish`, with events the store has
  * committed; handlers record their results and the outbox publishes those in turn.
  *
- * A handler that throws is retried after each of `retryDelaysMs` (not when the error says retrying
- * cannot help: a `PushlineError` that is not `retryable`); after the last try the failure is noted
+ * A handler that throws is retried after each of `retryDelaysMs` (`withRetries`, by the error
+ * policy of shared/app/error-policy.ts); after the last try the failure is noted
  * on the run as a `dead-letter` note and logged. `publish` resolves once every handler of the events
  * has succeeded or been dead-lettered, and never rejects: a handler cannot crash the process.
  */
@@ -71,8 +70,8 @@ export class LocalBus<Name extends string = string> implements EventBus {
     this.store = options.store;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
-    this.retryDelaysMs = options.retryDelaysMs ?? [200, 1000, 5000];
-    this.sleep = options.sleep ?? defaultSleep;
+    this.retryDelaysMs = options.retryDelaysMs ?? LOCAL_RETRY_DELAYS_MS;
+    this.sleep = options.sleep ?? realSleep;
   }
 
   /** Registers the handler of one function of the subscription table. One handler per function. */
@@ -110,22 +109,29 @@ export class LocalBus<Name extends string = string> implements EventBus {
     const logger = this.logger.createChild({
       persistentKeys: { eventId, runId, functionName, detailType: event.detailType },
     });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await handler(event, { functionName, eventId, attempt, logger });
-        return;
-      } catch (error) {
-        const retryable = !(error instanceof PushlineError) || error.retryable;
-        const delay = this.retryDelaysMs[attempt - 1];
-        if (retryable && delay !== undefined) {
-          logger.warn('handler failed; retrying', { attempt, retryInMs: delay, error: describe(error) });
-          await this.sleep(delay);
-          continue;
-        }
-        await this.deadLetter(functionName, event, attempt, error, logger);
-        return;
-      }
+    const result = await withRetries(
+      (attempt) => Promise.resolve(handler(event, { functionName, eventId, attempt, logger })),
+      {
+        delaysMs: this.retryDelaysMs,
+        sleep: this.sleep,
+        onRetry: ({ attempt, retryInMs, error }) =>
+          logger.warn('handler failed; retrying', { attempt, retryInMs, error: describeError(error) }),
+      },
+    );
+    if (!result.ok) await this.deadLetter(functionName, event, result.attempts, result.error, logger);
+  }
+
+  /**
+   * The functions subscribed to some detail-type that have no handler registered: local mode's
+   * composition root refuses to start with one (a forgotten `on` would otherwise only show as a
+   * debug line when its event is dropped).
+   */
+  unregistered(detailTypes: readonly DetailType[]): Name[] {
+    const missing = new Set<Name>();
+    for (const type of detailTypes) {
+      for (const name of this.subscribers(type)) if (!this.handlers.has(name)) missing.add(name);
     }
+    return [...missing];
   }
 
   private async deadLetter(
@@ -135,8 +141,8 @@ export class LocalBus<Name extends string = string> implements EventBus {
     error: unknown,
     logger: BusLogger,
   ): Promise<void> {
-    const message = `${functionName} failed on ${event.detailType} ${event.detail.eventId} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describe(error)}`;
-    logger.error('handler failed; dead-lettered', { attempts, error: describe(error) });
+    const message = `${functionName} failed on ${event.detailType} ${event.detail.eventId} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`;
+    logger.error('handler failed; dead-lettered', { attempts, error: describeError(error) });
     try {
       await this.store.addNote(event.detail.runId, {
         at: this.clock.now().toISOString(),
@@ -144,11 +150,7 @@ export class LocalBus<Name extends string = string> implements EventBus {
         message,
       });
     } catch (noteError) {
-      logger.error('could not note the dead letter on the run', { error: describe(noteError), message });
+      logger.error('could not note the dead letter on the run', { error: describeError(noteError), message });
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

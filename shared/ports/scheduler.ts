@@ -1,22 +1,12 @@
+import type { CanaryCheckTask } from '../../events/scheduled-tasks.ts';
+
+export type { CanaryCheckTask };
+
 /**
  * A task to run later. Plain data (never a closure) so that AWS can carry it as the input of an
  * EventBridge Scheduler one-time schedule, and the local scheduler can rebuild it after a restart.
  */
 export type ScheduledTask = CanaryCheckTask;
-
-/**
- * One check of a canary: sample its metrics and judge. `check` counts from 1; the check that
- * falls at or after the end of the bake time is the last. `retry` counts re-tries of the same
- * check after the metrics could not be read.
- */
-export interface CanaryCheckTask {
-  kind: 'canary-check';
-  runId: string;
-  attempt: number;
-  deploymentId: string;
-  check: number;
-  retry?: number;
-}
 
 export interface ScheduleRequest {
   /** Idempotency key: scheduling a key that is already scheduled (or has run) does nothing. */

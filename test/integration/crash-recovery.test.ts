@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RESTART_REASONS } from '../../shared/domain/recovery-plan.ts';
 import { reapOrphanBuilds } from '../../shared/local/buildspec/reap-orphans.ts';
 import { reapOrphans } from '../../shared/local/process-manager.ts';
-import { RESTART_REASONS } from '../../shared/local/recover-runs.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import {
   appProcesses,

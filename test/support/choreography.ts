@@ -1,19 +1,7 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
-import { makeDeployStaging } from '../../functions/deploy-staging/deploy-staging.ts';
-import { makeFinishBuild } from '../../functions/finish-build/finish-build.ts';
-import { makeFinishDeployment } from '../../functions/finish-deployment/finish-deployment.ts';
 import type { HandlerDeps } from '../../functions/handler-deps.ts';
-import {
-  makeAlarmFired,
-  makeCheckCanary,
-  makeJudgeCanary,
-} from '../../functions/judge-canary/judge-canary.ts';
-import { makePromote } from '../../functions/promote/promote.ts';
-import { makeRollback } from '../../functions/rollback/rollback.ts';
-import { makeStartBuild } from '../../functions/start-build/start-build.ts';
-import { makeStartCanary } from '../../functions/start-canary/start-canary.ts';
-import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
-import { makeWatchdog } from '../../functions/watchdog/watchdog.ts';
+import { makeStageHandlers } from '../../functions/stage-handlers.ts';
+import { pipelineSubscribers, subscribersOf } from '../../functions/subscriptions.ts';
 import type { PipelineConfig } from '../../shared/domain/pipeline-config.ts';
 import type { Run } from '../../shared/domain/run.ts';
 import { MemoryRunStore } from '../../shared/local/memory-run-store.ts';
@@ -35,7 +23,7 @@ export interface ChoreographyOptions {
 }
 
 /**
- * All the stage handlers wired as local mode wires them, with in-memory adapters: a
+ * All the stage handlers (`makeStageHandlers`) wired as local mode wires them, with in-memory adapters: a
  * `MemoryRunStore`, a synchronous outbox (applied entries of `store.appended`, dispatched with
  * `subscribersOf`), fakes that queue their outcomes for finish-build / finish-deployment, and a
  * fake clock and scheduler. `settle()` runs everything that is due until nothing is left.
@@ -58,17 +46,13 @@ export function createChoreography(options: ChoreographyOptions) {
     scheduler,
     platform: 'local',
   };
-  const handlers: Partial<Record<FunctionName, (event: PipelineEvent) => Promise<void>>> = {
-    'start-build': makeStartBuild(deps),
-    'deploy-staging': makeDeployStaging(deps),
-    'start-canary': makeStartCanary(deps),
-    'judge-canary': makeJudgeCanary(deps),
-    promote: makePromote(deps),
-    rollback: makeRollback(deps),
-  };
-  const finishBuild = makeFinishBuild(deps);
-  const finishDeployment = makeFinishDeployment(deps);
-  const checkCanary = makeCheckCanary(deps);
+  // Every stage handler, from the factory local mode and the tests share (notify has no notifiers
+  // here: what it announces is tested on its own).
+  const stages = makeStageHandlers({ ...deps, notifiers: async () => [] });
+  const handlers = Object.fromEntries(pipelineSubscribers().map((name) => [name, stages[name].onEvent]));
+  const finishBuild = stages['finish-build'].onOutcome;
+  const finishDeployment = stages['finish-deployment'].onOutcome;
+  const checkCanary = stages['judge-canary'].onCheck;
   const times = options.deliverTwice ? 2 : 1;
   /** Every event the outbox dispatched, in order (once each, however often delivered). */
   const dispatched: PipelineEvent[] = [];
@@ -122,8 +106,8 @@ export function createChoreography(options: ChoreographyOptions) {
     dispatched,
     finishBuild,
     finishDeployment,
-    watchdog: makeWatchdog(deps),
-    alarmFired: makeAlarmFired(deps),
+    watchdog: stages.watchdog.onTick,
+    alarmFired: stages['judge-canary'].onAlarm,
     /** A push to `pipeline`: starts a run (committed, not yet dispatched); returns its id. */
     async push(pipeline = 'web', commit?: string): Promise<string> {
       const event = runStarted({ pipeline, createdAt: clock.now(), ...(commit ? { commit } : {}) });

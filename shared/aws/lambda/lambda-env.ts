@@ -2,6 +2,7 @@ import { formatIssues } from '../../../events/parse.ts';
 import * as z from '../../../events/zod-mini.ts';
 import { ConfigError } from '../../domain/errors.ts';
 import type { PushlineFile } from '../../domain/pipeline-config.ts';
+import { readEnv } from './read-env.ts';
 
 /**
  * pushline.yml as serverless/stack.ts validated it at packaging (every default applied), as JSON:
@@ -40,14 +41,7 @@ export type LambdaEnv = z.output<typeof LambdaEnv>;
 export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
   // Spelt out in full so that the bundler's `define` can replace it (see above).
   const pipelines = env === process.env ? process.env.PUSHLINE_PIPELINES : env.PUSHLINE_PIPELINES;
-  const result = LambdaEnv.safeParse({ ...env, PUSHLINE_PIPELINES: pipelines });
-  if (!result.success) {
-    throw new ConfigError(
-      `the function's environment is incomplete: ${formatIssues(result.error.issues)}`,
-      [],
-    );
-  }
-  return result.data;
+  return readEnv(LambdaEnv, { ...env, PUSHLINE_PIPELINES: pipelines });
 }
 
 /**

@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { makeFinishBuild } from '../../../../functions/finish-build/finish-build.ts';
 import { makeFinishDeployment } from '../../../../functions/finish-deployment/finish-deployment.ts';
-import type { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
-import { MemoryRunStore } from '../../../../shared/local/memory-run-store.ts';
 import {
   planRecovery,
   RESTART_REASONS,
   type RecoveringDeployer,
   recoverRuns,
-} from '../../../../shared/local/recover-runs.ts';
+} from '../../../../shared/app/recover-runs.ts';
+import type { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
+import { MemoryRunStore } from '../../../../shared/local/memory-run-store.ts';
 import type { DeployRequest } from '../../../../shared/ports/deployer.ts';
 import { FakeClock } from '../../../support/fake-clock.ts';
 import { pipelineConfig, runAt, seedRun, T0 } from '../../../support/runs.ts';

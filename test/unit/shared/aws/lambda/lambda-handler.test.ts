@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { CodeBuildBuildStateChange } from '../../../../../events/aws/codebuild.ts';
 import type { PipelineEvent } from '../../../../../events/pipeline-events.ts';
 import { JsonLogger } from '../../../../../shared/aws/lambda/json-logger.ts';
 import {
@@ -6,8 +7,10 @@ import {
   pipelineLookup,
   readLambdaEnv,
 } from '../../../../../shared/aws/lambda/lambda-env.ts';
-import { pipelineEventHandler } from '../../../../../shared/aws/lambda/pipeline-event-handler.ts';
-import { ConfigError, EventValidationError } from '../../../../../shared/domain/errors.ts';
+import { lambdaHandler, pipelineEventLambda } from '../../../../../shared/aws/lambda/lambda-handler.ts';
+import { judgeCanaryInput, parseWith } from '../../../../../shared/aws/lambda/lambda-inputs.ts';
+import { ConfigError, EnvironmentError, EventValidationError } from '../../../../../shared/domain/errors.ts';
+import { awsFixture as awsEvent } from '../../../../contract/aws/support/aws-shapes.ts';
 import { sampleEnvelope } from '../../../../contract/aws/support/events.ts';
 
 function recorder() {
@@ -16,13 +19,13 @@ function recorder() {
 }
 const context = { awsRequestId: 'req-1' };
 
-describe('pipelineEventHandler', () => {
-  it('hands the parsed event to the handler with a logger keyed by the event', async () => {
+describe('pipelineEventLambda', () => {
+  it('hands the parsed event to the handler with a logger keyed by the request and the event', async () => {
     const { lines, logger } = recorder();
     const seen: PipelineEvent[] = [];
-    const handler = pipelineEventHandler(logger, async (event, log) => {
+    const handler = pipelineEventLambda(logger, async (event, context) => {
       seen.push(event);
-      log.info('handled');
+      context?.logger?.info('handled');
     });
     const envelope = sampleEnvelope('tests-passed');
 
@@ -39,12 +42,25 @@ describe('pipelineEventHandler', () => {
       requestId: 'req-1',
       detailType: 'Tests Passed',
       eventId: envelope.detail.eventId,
+      runId: envelope.detail.runId,
     });
+  });
+
+  it('keys each invocation by its own request id (the logger is not captured at cold start)', async () => {
+    const { lines, logger } = recorder();
+    const handler = pipelineEventLambda(logger, async (_event, context) => {
+      context?.logger?.info('handled');
+    });
+
+    await handler(sampleEnvelope('run-started') as never, { awsRequestId: 'req-1' } as never);
+    await handler(sampleEnvelope('run-started') as never, { awsRequestId: 'req-2' } as never);
+
+    expect(lines.map((line) => line.requestId)).toEqual(['req-1', 'req-2']);
   });
 
   it('throws on a malformed detail or a foreign source, so the event ends in the DLQ', async () => {
     const { lines, logger } = recorder();
-    const handler = pipelineEventHandler(logger, async () => {});
+    const handler = pipelineEventLambda(logger, async () => {});
     const envelope = sampleEnvelope('tests-passed');
 
     await expect(
@@ -52,23 +68,81 @@ describe('pipelineEventHandler', () => {
     ).rejects.toBeInstanceOf(EventValidationError);
     await expect(
       handler({ ...envelope, source: 'aws.codebuild' } as never, context as never),
-    ).rejects.toBeInstanceOf(EventValidationError);
-    expect(lines[0]).toMatchObject({ level: 'ERROR', message: 'malformed pipeline event' });
+    ).rejects.toThrow('expected source pushline, got "aws.codebuild"');
+    expect(lines[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'malformed input; not handled',
+      requestId: 'req-1',
+      error: { name: 'EventValidationError', message: expect.stringContaining('runId') },
+    });
   });
 
-  it('lets a failing handler throw (Lambda retries it) and logs the error', async () => {
+  it('lets a failing handler throw (Lambda retries it) and logs the error once', async () => {
     const { lines, logger } = recorder();
-    const handler = pipelineEventHandler(logger, async () => {
+    const handler = pipelineEventLambda(logger, async () => {
       throw new Error('CodeBuild is down');
     });
 
     await expect(handler(sampleEnvelope('run-started') as never, context as never)).rejects.toThrow(
       'CodeBuild is down',
     );
-    expect(lines.at(-1)).toMatchObject({
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
       level: 'ERROR',
+      message: 'handler failed; Lambda will retry',
+      detailType: 'Run Started',
       error: { name: 'Error', message: 'CodeBuild is down' },
     });
+  });
+});
+
+describe('lambdaHandler with an AWS event parser', () => {
+  const parse = parseWith(CodeBuildBuildStateChange, 'CodeBuild Build State Change');
+
+  it('hands the handler the typed event and what it returns back to Lambda', async () => {
+    const { logger } = recorder();
+    const handler = lambdaHandler(logger, parse, async (event) => event.detail['build-status']);
+
+    const result = await handler(
+      awsEvent('codebuild-build-state-change-succeeded') as never,
+      context as never,
+    );
+
+    expect(result).toBe('SUCCEEDED');
+  });
+
+  it('refuses an event that does not match its documented shape, naming the path', async () => {
+    const { logger } = recorder();
+    let called = false;
+    const handler = lambdaHandler(logger, parse, async () => {
+      called = true;
+    });
+    const event = awsEvent('codebuild-build-state-change-succeeded') as { detail: Record<string, unknown> };
+
+    await expect(
+      handler({ ...event, detail: { ...event.detail, 'build-id': 42 } } as never, context as never),
+    ).rejects.toThrow(/^invalid CodeBuild Build State Change: detail\.build-id: /);
+    expect(called).toBe(false);
+  });
+});
+
+describe('judgeCanaryInput', () => {
+  it('tells a scheduled check, an alarm and a pipeline event apart', () => {
+    const task = { kind: 'canary-check', runId: '01J0', attempt: 1, deploymentId: 'd-1', check: 2 };
+    const alarm = awsEvent('cloudwatch-alarm-state-change') as { detail: { alarmName: string } };
+
+    expect(judgeCanaryInput(task)).toEqual({ kind: 'check', task });
+    expect(judgeCanaryInput(alarm)).toMatchObject({ kind: 'alarm', alarmName: alarm.detail.alarmName });
+    expect(judgeCanaryInput(sampleEnvelope('canary-started'))).toMatchObject({
+      kind: 'event',
+      event: { detailType: 'Canary Started' },
+    });
+  });
+
+  it('refuses a check task that lost a field, naming it', () => {
+    expect(() => judgeCanaryInput({ kind: 'canary-check', runId: '01J0', attempt: 0, check: 1 })).toThrow(
+      /^invalid canary-check task: attempt: .*; deploymentId: /,
+    );
   });
 });
 
@@ -89,7 +163,10 @@ describe('the Lambda environment', () => {
   });
 
   it('fails at cold start, naming what is missing or wrong', () => {
-    expect(() => readLambdaEnv({ PUSHLINE_PIPELINES: pipelines })).toThrow(/PUSHLINE_TABLE/);
+    expect(() => readLambdaEnv({ PUSHLINE_PIPELINES: pipelines })).toThrow(EnvironmentError);
+    expect(() => readLambdaEnv({ PUSHLINE_PIPELINES: pipelines })).toThrow(
+      "the function's environment is incomplete: PUSHLINE_TABLE: ",
+    );
     const bad = readLambdaEnv({
       PUSHLINE_TABLE: 'pushline-prod',
       PUSHLINE_PIPELINES: '{"pipelines":[{"name":"Web"}]}',

@@ -1,0 +1,69 @@
+import type { StageHandlers } from '../../functions/stage-handlers.ts';
+import { SCHEDULES } from '../../functions/subscriptions.ts';
+import { describeError } from '../../shared/app/error-policy.ts';
+import { recoverRuns } from '../../shared/app/recover-runs.ts';
+import { readRecord } from '../../shared/local/buildspec/build-record.ts';
+import { LocalBuilder } from '../../shared/local/local-builder.ts';
+import { runEvery } from '../../shared/local/timer-scheduler.ts';
+import type { LocalApp } from './create-local-app.ts';
+import type { LocalAdapters } from './local-adapters.ts';
+
+/**
+ * Local mode's start-up, after the handlers are on the bus and before the outbox publishes its
+ * backlog, in this order (docs/crash-safety.md):
+ *
+ * 1. **reap** what a killed server left running — its builds and app processes, found by their
+ *    `build.json` and pid files — so that ports are free and nothing runs unowned;
+ * 2. **recover** the runs it left half-way: production and staging serve their last releases
+ *    again, and each running run goes on or ends with the reason (`recoverRuns`) — before the
+ *    backlog, so that production serves its last release before any canary;
+ * 3. **resume** the canary checks (in-process timers died with the old process);
+ * 4. start the **watchdog**, the backstop of every stage.
+ */
+export async function startUp(
+  app: LocalApp,
+  adapters: LocalAdapters,
+  handlers: StageHandlers,
+): Promise<void> {
+  await reap(app, adapters);
+  await recover(app, adapters, handlers);
+  const resumed = await handlers['judge-canary'].resume();
+  if (resumed) app.logger.info('canary checks resumed', { runs: resumed });
+  startWatchdog(app, handlers);
+}
+
+async function reap(app: LocalApp, { deployer }: LocalAdapters): Promise<void> {
+  const reapedBuilds = await LocalBuilder.reapOrphans(app.dataDir, app.clock);
+  const reapedApps = await deployer.reapOrphans();
+  if (reapedBuilds.length + reapedApps.length === 0) return;
+  app.logger.warn('stopped what a previous server left running', {
+    builds: reapedBuilds.map((b) => ({ buildId: b.record.buildId, runId: b.record.runId, killed: b.killed })),
+    apps: reapedApps,
+  });
+}
+
+async function recover(app: LocalApp, { builder, deployer }: LocalAdapters, handlers: StageHandlers) {
+  await recoverRuns({
+    store: app.store,
+    pipelines: (name) => app.pipeline(name),
+    allPipelines: () => app.config().pipelines,
+    clock: app.clock,
+    deployer,
+    findBuild: async (runId, attempt) => {
+      const found = await builder.findBuild(runId, attempt);
+      if (!found) return undefined;
+      const phase = (await readRecord(found.dir))?.phase;
+      return { buildId: found.buildId, ...(phase ? { phase } : {}) };
+    },
+    finishBuild: handlers['finish-build'].onOutcome,
+    finishDeployment: handlers['finish-deployment'].onOutcome,
+    logger: app.logger,
+  });
+}
+
+function startWatchdog(app: LocalApp, handlers: StageHandlers): void {
+  const stop = runEvery(SCHEDULES.watchdog.everySeconds * 1000, handlers.watchdog.onTick, (error) =>
+    app.logger.error('the watchdog failed', { error: describeError(error) }),
+  );
+  app.onClose(stop);
+}
