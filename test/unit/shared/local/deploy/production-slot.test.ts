@@ -126,7 +126,7 @@ describe('ProductionSlot', () => {
     const outcomesBefore = h.outcomes.length;
     h.apps.fail(
       'production-shop-run-2-1',
-      new ProcessStartError('never healthy', { code: 'HEALTH_CHECK_TIMEOUT' }),
+      new ProcessStartError('never healthy', { code: 'HEALTH_CHECK_TIMEOUT', logTail: '' }),
     );
 
     const v2 = await canary('run-2', 50);
@@ -156,9 +156,15 @@ describe('ProductionSlot', () => {
     });
 
     it('closes a proxy left with nothing behind it when the restore fails', async () => {
-      h.apps.fail('production-shop-run-2-1', new ProcessStartError('exited', { code: 'PROCESS_EXITED' }));
+      h.apps.fail(
+        'production-shop-run-2-1',
+        new ProcessStartError('exited', { code: 'PROCESS_EXITED', logTail: '' }),
+      );
       await canary('run-2'); // starts the proxy, then fails: the proxy serves nothing
-      h.apps.fail('production-shop-run-1-1', new ProcessStartError('exited', { code: 'PROCESS_EXITED' }));
+      h.apps.fail(
+        'production-shop-run-1-1',
+        new ProcessStartError('exited', { code: 'PROCESS_EXITED', logTail: '' }),
+      );
       const proxy = slot.proxy;
 
       await expect(restoreRelease(h.ctx, slot, requestFor('run-1', 'production'))).rejects.toThrow('exited');

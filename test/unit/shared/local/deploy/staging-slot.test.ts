@@ -52,7 +52,7 @@ describe('StagingSlot', () => {
     const second = register(h.ctx, requestFor('run-2', 'staging'));
     h.apps.fail(
       second.id,
-      new ProcessStartError('`node app.mjs` exited (code 3)', { code: 'PROCESS_EXITED' }),
+      new ProcessStartError('`node app.mjs` exited (code 3)', { code: 'PROCESS_EXITED', logTail: '' }),
     );
 
     await slot.deploy(second, requestFor('run-2', 'staging'));
