@@ -204,7 +204,7 @@ export class LocalDeployer implements Deployer {
   /**
    * The `MetricsSource` over the proxies' metrics, for the canary judge.
    * @deprecated The composition root builds it: `new ProxyMetricsSource({ resolve: (ref) =>
-   * deployer.metricsView(ref) })`. Kept until cli/local/register-stage-handlers.ts does so.
+   * deployer.metricsView(ref) })`. Kept until the local composition root (cli/local/) does so.
    */
   metricsSource(): MetricsSource {
     return new ProxyMetricsSource({ resolve: (ref) => this.metricsView(ref) });

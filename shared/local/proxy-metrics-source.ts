@@ -30,6 +30,10 @@ export class ProxyMetricsSource implements MetricsSource {
   }) => ProxyDeploymentView | undefined;
 
   constructor(options: {
+    /**
+     * Whose proxy numbers belong to a deployment; `undefined` for one nobody knows. The local
+     * composition root passes `(ref) => deployer.metricsView(ref)` (`LocalDeployer`).
+     */
     resolve: (ref: { pipeline: string; deploymentId: string }) => ProxyDeploymentView | undefined;
   }) {
     this.resolve = options.resolve;
