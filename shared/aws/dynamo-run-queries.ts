@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Run } from '../domain/run.ts';
+import { runIdMatches } from '../domain/run-id.ts';
 import { asTransient } from './dynamo-errors.ts';
 
 type Item = Record<string, unknown>;
@@ -58,14 +59,14 @@ export class RunQueries {
   }
 
   /**
-   * The keys (`gsi2sk`, the run id) of every run in the `allRuns` index, newest first, that end
-   * with `suffix`. DynamoDB has no `ends_with`, and a `FilterExpression` costs what it reads, so
+   * The run ids (`gsi2sk`) of the `allRuns` index that `partial` names (`runIdMatches`), newest
+   * first. DynamoDB has no `ends_with`, and a `FilterExpression` costs what it reads, so
    * this reads the whole index (keys only projected, but a query is billed on the size of the items
    * read: about one read unit per 4 KB of snapshots, eventually consistent halves it) and filters
    * here, stopping once `limit` ids are found. Acceptable for a person naming a run now and then
    * (`pushline show`, the API); nothing on a run's path calls it.
    */
-  async runIdsEndingWith(index: string, suffix: string, limit: number): Promise<string[]> {
+  async runIdsMatching(index: string, partial: string, limit: number): Promise<string[]> {
     const ids: string[] = [];
     let startKey: Item | undefined;
     do {
@@ -80,7 +81,7 @@ export class RunQueries {
       });
       for (const item of page.Items ?? []) {
         const id = String(item.gsi2sk);
-        if (id.endsWith(suffix)) ids.push(id);
+        if (runIdMatches(id, partial)) ids.push(id);
         if (ids.length >= limit) return ids;
       }
       startKey = page.LastEvaluatedKey;

@@ -245,13 +245,13 @@ export class DynamoRunStore implements RunStore {
   }
 
   /**
-   * A whole id is one `GetItem`; a shorter tail reads the `allRuns` index's keys and filters them
-   * (see `RunQueries.runIdsEndingWith` for the cost): fine for a person naming a run, not for a hot path.
+   * A whole id is one `GetItem`; anything shorter reads the `allRuns` index's keys and filters them
+   * (see `RunQueries.runIdsMatching` for the cost): fine for a person naming a run, not for a hot path.
    */
-  async findRunIds(suffix: string, limit: number): Promise<string[]> {
-    if (suffix.length === 0 || limit < 1) return [];
-    if (suffix.length === ULID_LENGTH) return (await this.get(suffix)) ? [suffix] : [];
-    return this.queries.runIdsEndingWith(INDEX.allRuns, suffix, limit);
+  async findRunIds(partial: string, limit: number): Promise<string[]> {
+    if (partial.length === 0 || limit < 1) return [];
+    if (partial.length === ULID_LENGTH) return (await this.get(partial)) ? [partial] : [];
+    return this.queries.runIdsMatching(INDEX.allRuns, partial, limit);
   }
 
   async link(ref: ExternalRef, runId: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
+import { runIdMatches } from '../domain/run-id.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type {
@@ -111,9 +112,9 @@ export class MemoryRunStore implements RunStore {
     return this.refs.get(`${ref.kind}:${ref.id}`);
   }
 
-  async findRunIds(suffix: string, limit: number): Promise<string[]> {
+  async findRunIds(partial: string, limit: number): Promise<string[]> {
     return [...this.runs.keys()]
-      .filter((id) => id.endsWith(suffix))
+      .filter((id) => runIdMatches(id, partial))
       .sort()
       .reverse()
       .slice(0, limit);

@@ -3,6 +3,7 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
+import { SHORT_RUN_ID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
   AppendResult,
@@ -158,12 +159,17 @@ export class SqliteRunStore implements RunStore {
     ).run(ref.kind, ref.id, runId);
   }
 
-  /** A scan of the `runs` ids (no index serves a suffix); thousands of runs take well under a millisecond. */
-  async findRunIds(suffix: string, limit: number): Promise<string[]> {
-    if (suffix.length === 0 || limit < 1) return [];
+  /**
+   * `runIdMatches` in SQL: the short id (last 8 characters) starts with `partial`, or the id ends
+   * with it. A scan of the `runs` ids (no index serves either); thousands of runs take a millisecond.
+   */
+  async findRunIds(partial: string, limit: number): Promise<string[]> {
+    if (partial.length === 0 || limit < 1) return [];
     const rows = this.sql(
-      'SELECT id FROM runs WHERE substr(id, -length(@suffix)) = @suffix ORDER BY id DESC LIMIT @limit',
-    ).all({ suffix, limit }) as { id: string }[];
+      `SELECT id FROM runs
+       WHERE substr(id, -${SHORT_RUN_ID_LENGTH}, length(@partial)) = @partial OR substr(id, -length(@partial)) = @partial
+       ORDER BY id DESC LIMIT @limit`,
+    ).all({ partial, limit }) as { id: string }[];
     return rows.map((row) => row.id);
   }
 

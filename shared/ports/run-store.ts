@@ -80,11 +80,11 @@ export interface RunStore {
   link(ref: ExternalRef, runId: string): Promise<void>;
   findByRef(ref: ExternalRef): Promise<string | undefined>;
   /**
-   * The ids of the runs whose id ends with `suffix` (exactly, case and all; a whole id matches
-   * itself), newest first, at most `limit`. For finding a run by the short id people see
-   * (`shared/domain/run-id.ts`); no match is `[]`.
+   * The ids of the runs `partial` names by `runIdMatches` (shared/domain/run-id.ts: the start of
+   * the short id — the id's last 8 characters — or a tail of the id; exact case), newest first, at
+   * most `limit`; no match is `[]`. For finding a run by the short id people see.
    */
-  findRunIds(suffix: string, limit: number): Promise<string[]>;
+  findRunIds(partial: string, limit: number): Promise<string[]>;
   /** Adds a note to the run (visible in the API and the dashboard); never changes the run's state. */
   addNote(runId: string, note: RunNote): Promise<void>;
   notes(runId: string): Promise<RunNote[]>;

@@ -306,15 +306,16 @@ export function describeRunStoreContract(
         return runId;
       };
 
-      it('finds a run by its whole id and by any tail of it', async () => {
+      it('finds a run by its whole id, by any tail of it and by the start of its short id', async () => {
         const run = await start();
 
         expect(await store.findRunIds(run.id, 10)).toEqual([run.id]);
         expect(await store.findRunIds(run.id.slice(-8), 10)).toEqual([run.id]);
         expect(await store.findRunIds(run.id.slice(-4), 10)).toEqual([run.id]);
+        expect(await store.findRunIds(run.id.slice(-8, -4), 10)).toEqual([run.id]);
       });
 
-      it('lists every run whose id ends with the tail, newest first, and at most `limit`', async () => {
+      it('lists every run the text names, newest first, and at most `limit`', async () => {
         const oldest = await startWithId('01JQ1', 'AB766747SE');
         const other = await startWithId('01JQ2', 'CD000000XY');
         const middle = await startWithId('01JQ3', 'CD766747SE');
@@ -324,12 +325,14 @@ export function describeRunStoreContract(
         expect(await store.findRunIds('766747SE', 2)).toEqual([newest, middle]);
         expect(await store.findRunIds('CD766747SE', 10)).toEqual([middle]);
         expect(await store.findRunIds('XY', 10)).toEqual([other]);
+        expect(await store.findRunIds('0000', 10)).toEqual([other]);
       });
 
-      it('matches the end of the id only, with its case', async () => {
+      it('matches the start of the short id and the end of the id only, with their case', async () => {
         const run = await startWithId('01JQ5', '766747SE');
 
-        expect(await store.findRunIds('766747', 10)).toEqual([]);
+        expect(await store.findRunIds('7667', 10)).toEqual([run]);
+        expect(await store.findRunIds('6747', 10)).toEqual([]);
         expect(await store.findRunIds('766747se', 10)).toEqual([]);
         expect(await store.findRunIds('01JQ5', 10)).toEqual([]);
         expect(await store.findRunIds(run, 10)).toEqual([run]);

@@ -1,23 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
 import { AmbiguousRunIdError, resolveRunId } from '../../../../shared/app/resolve-run-id.ts';
 import { NotFoundError, ValidationError } from '../../../../shared/domain/errors.ts';
+import { runIdMatches } from '../../../../shared/domain/run-id.ts';
 
 const A = '01JQ10000000000000766747SE';
 const B = '01JQ20000000000000AB6747SE';
 
 /** A store that knows a fixed list of run ids. */
 const storeOf = (ids: string[]) => ({
-  findRunIds: async (suffix: string, limit: number) =>
+  findRunIds: async (partial: string, limit: number) =>
     ids
-      .filter((id) => id.endsWith(suffix))
+      .filter((id) => runIdMatches(id, partial))
       .sort()
       .reverse()
       .slice(0, limit),
 });
 
 describe('resolveRunId', () => {
-  it('gives the full id of the run a short id names', async () => {
+  it('gives the full id of the run a short id, or the start of one, names', async () => {
     await expect(resolveRunId(storeOf([A, B]), '766747se')).resolves.toBe(A);
+    await expect(resolveRunId(storeOf([A, B]), '7667')).resolves.toBe(A);
+  });
+
+  it('reads the 01JD…Q7ZK form of older logs', async () => {
+    await expect(resolveRunId(storeOf([A, B]), '#01JQ2…47SE')).resolves.toBe(B);
   });
 
   it('refuses an id no run has with NotFoundError, naming it', async () => {

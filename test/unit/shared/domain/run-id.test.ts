@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { parseRunIdQuery, pickRunId, shortRunId } from '../../../../shared/domain/run-id.ts';
+import { parseRunIdQuery, pickRunId, runIdMatches, shortRunId } from '../../../../shared/domain/run-id.ts';
 
 const ID = '01JD8Z3K5W9Q2R7T4N766747SE';
 
@@ -11,6 +11,22 @@ describe('shortRunId', () => {
 
   it('keeps an id of 8 characters or fewer whole', () => {
     expect(shortRunId('766747SE')).toBe('766747SE');
+  });
+});
+
+describe('runIdMatches', () => {
+  it('matches the whole id, any tail of it, and the start of the short id', () => {
+    expect(runIdMatches(ID, ID)).toBe(true);
+    expect(runIdMatches(ID, '47SE')).toBe(true);
+    expect(runIdMatches(ID, 'N766747SE')).toBe(true);
+    expect(runIdMatches(ID, '7667')).toBe(true);
+  });
+
+  it('matches nothing else: the middle of the short id, the start of the id, another case, nothing', () => {
+    expect(runIdMatches(ID, '6674')).toBe(false);
+    expect(runIdMatches(ID, '01JD')).toBe(false);
+    expect(runIdMatches(ID, '766747se')).toBe(false);
+    expect(runIdMatches(ID, '')).toBe(false);
   });
 });
 
