@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { buildPushPayload, parsePostReceiveInput } from '../../shared/local/git-push-payload.ts';
 import { postGithubPush } from '../../shared/local/post-push.ts';
+import { describePushAnswer, pipelinesForRepo, serverAnswers } from '../local/hook-checks.ts';
+import { readServerInfo } from '../local/server-info.ts';
 import type { SetExitCode } from './index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/pushline.js', import.meta.url));
@@ -19,14 +21,21 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The webhook secret: the environment first, then the file the local server keeps in its data folder. */
-async function readSecret(secretFile: string | undefined): Promise<string | undefined> {
-  if (process.env.GITHUB_WEBHOOK_SECRET) return process.env.GITHUB_WEBHOOK_SECRET;
-  if (!secretFile) return undefined;
+/**
+ * The webhook secret: the environment first, then the file the local server keeps in its data
+ * folder; or why there is none, naming the file looked at.
+ */
+async function readSecret(secretFile: string | undefined): Promise<{ secret: string } | { missing: string }> {
+  if (process.env.GITHUB_WEBHOOK_SECRET) return { secret: process.env.GITHUB_WEBHOOK_SECRET };
+  if (!secretFile) return { missing: 'GITHUB_WEBHOOK_SECRET is not set and the hook names no --secret-file' };
   try {
-    return (await readFile(secretFile, 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
+    const secret = (await readFile(secretFile, 'utf8')).trim();
+    return secret ? { secret } : { missing: `${secretFile} is empty` };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      missing: `GITHUB_WEBHOOK_SECRET is not set and ${secretFile} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+    };
   }
 }
 
@@ -64,39 +73,66 @@ export function register(program: Command, setExitCode: SetExitCode): void {
       'Install a post-receive hook that posts each pushed ref to Pushline as a signed GitHub push.',
     )
     .argument('<bare-repo>', 'path of the bare repository pushed to')
-    .option('--repo <owner/name>', 'the repository name the pipeline file uses (source.github)', 'local/app')
-    .option('--url <url>', 'the Pushline server', 'http://127.0.0.1:8787')
+    .requiredOption('--repo <owner/name>', 'the repository name the pipeline file uses (source.github)')
+    .option('-c, --config <file>', 'the pipeline file --repo is checked against', 'pushline.yml')
     .option(
-      '--data <dir>',
+      '-d, --data <dir>',
       "the server's data folder (its webhook-secret file is read at push time)",
       '.pushline',
     )
-    .action(async (bareRepo: string, options: { repo: string; url: string; data: string }) => {
-      const gitDir = path.resolve(bareRepo);
-      const isBare = await stat(path.join(gitDir, 'HEAD')).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      if (!isBare) {
-        console.error(`pushline hook install: ${gitDir} is not a bare Git repository (no HEAD file)`);
-        setExitCode(2);
-        return;
-      }
-      if (!/^[\w.-]+\/[\w.-]+$/.test(options.repo)) {
-        console.error(`pushline hook install: --repo must be "owner/name", not "${options.repo}"`);
-        setExitCode(2);
-        return;
-      }
-      const target = await installHook({
-        gitDir,
-        repo: options.repo,
-        url: options.url,
-        dataDir: options.data,
-      });
-      console.log(
-        `Installed ${target}: pushes to ${gitDir} start runs on ${options.url} as ${options.repo}.`,
-      );
-    });
+    .option(
+      '--url <url>',
+      'the Pushline server (default: the one running on --data, else http://127.0.0.1:8787)',
+    )
+    .addHelpText(
+      'after',
+      '\nPaths are stored absolute, so the hook works whatever folder git runs it from.\n' +
+        'A --repo that matches no pipeline of the file is refused; a server that does not answer is a warning.',
+    )
+    .action(
+      async (bareRepo: string, options: { repo: string; config: string; data: string; url?: string }) => {
+        const fail = (message: string, code: number) => {
+          console.error(`pushline hook install: ${message}`);
+          setExitCode(code);
+        };
+        const gitDir = path.resolve(bareRepo);
+        const isBare = await stat(path.join(gitDir, 'HEAD')).then(
+          (s) => s.isFile(),
+          () => false,
+        );
+        if (!isBare) return fail(`${gitDir} is not a bare Git repository (no HEAD file)`, 2);
+        if (!/^[\w.-]+\/[\w.-]+$/.test(options.repo)) {
+          return fail(`--repo must be "owner/name", not "${options.repo}"`, 2);
+        }
+        const configFile = path.resolve(options.config);
+        const matched = await pipelinesForRepo(configFile, options.repo);
+        if (!matched.ok) return fail(matched.message, 1);
+
+        const dataDir = path.resolve(options.data);
+        const running = readServerInfo(dataDir);
+        const url = options.url ?? running?.url ?? 'http://127.0.0.1:8787';
+        const target = await installHook({ gitDir, repo: options.repo, url, dataDir });
+        const secretFile = path.join(dataDir, 'webhook-secret');
+        console.log(`Installed ${target}`);
+        console.log(`  pushes to   ${gitDir} are posted as github ${options.repo}`);
+        console.log(`  server      ${url}`);
+        console.log(`  data folder ${dataDir} (the hook signs with ${secretFile})`);
+        console.log(`  pipelines   ${matched.pipelines.map((p) => p.name).join(', ')} (from ${configFile})`);
+        if (!(await serverAnswers(url))) {
+          console.warn(
+            `pushline hook install: warning: no Pushline server answers at ${url}/healthz` +
+              (running
+                ? ` (${path.join(dataDir, 'server.json')} names ${running.url})`
+                : ` (no server.json in ${dataDir})`) +
+              `; start it before pushing: pushline up --config ${configFile} --data ${dataDir}`,
+          );
+        } else if (running && running.url !== url) {
+          console.warn(
+            `pushline hook install: warning: ${url} answers, but the server of ${dataDir} is ${running.url}: the hook signs with that server's secret, so ${url} may refuse it`,
+          );
+        }
+      },
+    );
 
   hook
     .command('post-receive')
@@ -106,13 +142,14 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     .requiredOption('--clone-url <path>', 'where the builder clones from')
     .option('--secret-file <file>', 'file holding the webhook secret (GITHUB_WEBHOOK_SECRET wins)')
     .action(async (options: { repo: string; url: string; cloneUrl: string; secretFile?: string }) => {
-      const secret = await readSecret(options.secretFile);
-      if (!secret) {
+      const found = await readSecret(options.secretFile);
+      if (!('secret' in found)) {
         console.error(
-          'pushline: no webhook secret (set GITHUB_WEBHOOK_SECRET or start `pushline up` first); no run started',
+          `pushline: no webhook secret: ${found.missing}. Start \`pushline up\` with that data folder, or reinstall the hook with the right --data; no run started`,
         );
         return; // a post-receive hook cannot undo the push: warn, do not fail it
       }
+      const { secret } = found;
       const gitDir = process.env.GIT_DIR ? path.resolve(process.env.GIT_DIR) : process.cwd();
       for (const update of parsePostReceiveInput(await readStdin())) {
         const payload = await buildPushPayload({
@@ -123,11 +160,12 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         });
         try {
           const { status, body } = await postGithubPush({ url: options.url, secret, payload });
-          const runs = (body as { runs?: { runId: string; pipeline: string }[] }).runs ?? [];
-          const ignored = (body as { ignored?: string }).ignored;
-          if (runs.length)
-            for (const r of runs) console.log(`pushline: ${update.ref} → run ${r.runId} (${r.pipeline})`);
-          else console.log(`pushline: ${update.ref} → ${status}${ignored ? ` ignored: ${ignored}` : ''}`);
+          for (const line of describePushAnswer(update.ref, status, body)) console.log(line);
+          if (status === 401) {
+            console.log(
+              `pushline:   ${options.url} refused the signature: its secret is not the one in ${options.secretFile ?? 'GITHUB_WEBHOOK_SECRET'} (another data folder?)`,
+            );
+          }
         } catch (error) {
           console.error(
             `pushline: could not reach ${options.url} for ${update.ref}: ${(error as Error).message}`,
