@@ -44,7 +44,7 @@ const RUN_STORE: Statement[] = [
   },
 ];
 
-/** Secrets: SSM parameters (and Secrets Manager secrets) under the stage's prefix, read through Powertools. */
+/** Secrets: SSM parameters (and Secrets Manager secrets) under the stage's prefix, read by `AwsSecretSource`. */
 const SECRETS: Statement[] = [
   { actions: ['ssm:GetParameter'], resources: ['secrets'] },
   { actions: ['secretsmanager:GetSecretValue'], resources: ['secrets-manager'] },

@@ -3,6 +3,7 @@ import { pickBaseEnv } from '../../shared/local/buildspec/build-env.ts';
 import { LocalBuilder } from '../../shared/local/local-builder.ts';
 import { DEAD_LETTER_NOTE } from '../../shared/local/local-bus.ts';
 import { LocalDeployer } from '../../shared/local/local-deployer.ts';
+import { ProxyMetricsSource } from '../../shared/local/proxy-metrics-source.ts';
 import { retrying } from '../../shared/local/retrying.ts';
 import { TimerScheduler } from '../../shared/local/timer-scheduler.ts';
 import type { BuildOutcome } from '../../shared/ports/builder.ts';
@@ -88,7 +89,8 @@ export function createLocalAdapters(app: LocalApp, reports: AdapterReports): Loc
     run: reported('a canary check', reports.checkDue, (task) => task.runId),
     onError: (error, task) => logger.error('a canary check failed', { task, error: describeError(error) }),
   });
-  const metrics = deployer.metricsSource();
+  // The canary judge reads the proxies' own request metrics, through the deployer's view of each.
+  const metrics = new ProxyMetricsSource({ resolve: (ref) => deployer.metricsView(ref) });
 
   app.onClose(() => deployer.stopAll());
   app.onClose(() => builder.stopAll('pushline is shutting down'));

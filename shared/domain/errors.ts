@@ -85,7 +85,7 @@ export class PayloadTooLargeError extends PushlineError {
 
 /**
  * Another writer appended to the run first (the run's version moved on). The caller re-reads the
- * run and decides again; see `appendWithRetry`.
+ * run and decides again; see `recordEvents`.
  */
 export class ConcurrencyError extends PushlineError {
   override readonly retryable: boolean = true;

@@ -25,7 +25,7 @@ export function lambdaHandler<T, R = void>(
     .handler((input: T, context: LoggedContext) => handle(input, context));
 }
 
-/** A stage handler's reaction to a pipeline event (functions/handler-deps.ts `StageHandler`). */
+/** A stage handler's reaction to a pipeline event (`StageHandler`; shared/ does not import functions/). */
 type OnPipelineEvent = (event: PipelineEvent, context?: { logger?: Logger }) => Promise<void>;
 
 /**

@@ -1,6 +1,5 @@
-import { formatIssues } from '../../events/parse.ts';
-import * as z from '../../events/zod-mini.ts';
-import { ConfigError } from '../domain/errors.ts';
+import * as z from '../../../events/zod-mini.ts';
+import { readEnv } from './read-env.ts';
 
 /**
  * The environment a webhook function reads at cold start, beyond the shared Lambda environment
@@ -20,12 +19,9 @@ export function readWebhookEnv(
     [variable]: z.optional(z.string().check(z.minLength(1))),
     PUSHLINE_MAX_BODY_BYTES: z.optional(z.coerce.number().check(z.int(), z.minimum(1))),
   });
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(`the function's environment is wrong: ${formatIssues(result.error.issues)}`, []);
-  }
-  const location = result.data[variable] as string | undefined;
-  const maxBodyBytes = result.data.PUSHLINE_MAX_BODY_BYTES as number | undefined;
+  const settings = readEnv(schema, env);
+  const location = settings[variable] as string | undefined;
+  const maxBodyBytes = settings.PUSHLINE_MAX_BODY_BYTES as number | undefined;
   return {
     secretLocation: location ?? `${secretsPrefix.replace(/\/?$/, '/')}${secretName}`,
     ...(maxBodyBytes ? { maxBodyBytes } : {}),

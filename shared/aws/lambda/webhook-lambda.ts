@@ -2,7 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { type ApiGatewayV2Event, fromApiGatewayV2, toApiGatewayV2 } from '../../http/api-gateway.ts';
-import { readWebhookEnv } from '../../http/webhook-env.ts';
 import { systemClock } from '../../ports/clock.ts';
 import { type GitHost, makePushReceiver } from '../../sources/push-receiver.ts';
 import { DynamoRunStore } from '../dynamo-run-store.ts';
@@ -10,6 +9,7 @@ import { AwsSecretSource } from '../secret-source.ts';
 import { type InvocationContext, InvocationLogger } from './invocation-logger.ts';
 import { JsonLogger } from './json-logger.ts';
 import { pipelineFileFromEnv, readLambdaEnv } from './lambda-env.ts';
+import { readWebhookEnv } from './webhook-env.ts';
 
 /**
  * The Lambda composition root of a webhook receiver, for `POST /webhooks/<host>` on the HTTP API

@@ -30,7 +30,7 @@ describe('makeStageHandlers', () => {
     );
     expect(subscribed.length).toBeGreaterThan(5);
     expect(pipelineSubscribers()).toEqual(subscribed);
-    for (const name of subscribed) expect(typeof handlers[name].onEvent).toBe('function');
+    for (const name of pipelineSubscribers()) expect(typeof handlers[name].onEvent).toBe('function');
   });
 
   it('gives every function on a clock an onTick, and each AWS-event function its entry point', () => {

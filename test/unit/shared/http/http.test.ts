@@ -13,7 +13,6 @@ import {
 import { fromApiGatewayV2, toApiGatewayV2 } from '../../../../shared/http/api-gateway.ts';
 import { errorResponse, statusForError } from '../../../../shared/http/error-response.ts';
 import { normaliseHeaders } from '../../../../shared/http/webhook.ts';
-import { readWebhookEnv } from '../../../../shared/http/webhook-env.ts';
 
 describe('statusForError', () => {
   it.each([
@@ -85,32 +84,5 @@ describe('normaliseHeaders', () => {
       'content-type': 'application/json',
       accept: 'a, b',
     });
-  });
-});
-
-describe('readWebhookEnv', () => {
-  const options = {
-    variable: 'GITHUB_WEBHOOK_SECRET_PARAMETER',
-    secretName: 'github-webhook-secret',
-    secretsPrefix: '/pushline/prod/',
-  };
-
-  it('puts the secret under the stage prefix unless the environment names its parameter', () => {
-    expect(readWebhookEnv({}, options)).toEqual({ secretLocation: '/pushline/prod/github-webhook-secret' });
-    expect(
-      readWebhookEnv(
-        { GITHUB_WEBHOOK_SECRET_PARAMETER: 'secretsmanager:gh', PUSHLINE_MAX_BODY_BYTES: '2048' },
-        options,
-      ),
-    ).toEqual({
-      secretLocation: 'secretsmanager:gh',
-      maxBodyBytes: 2048,
-    });
-  });
-
-  it('refuses a body limit that is not a positive number, naming it', () => {
-    expect(() => readWebhookEnv({ PUSHLINE_MAX_BODY_BYTES: 'lots' }, options)).toThrow(
-      'PUSHLINE_MAX_BODY_BYTES',
-    );
   });
 });
