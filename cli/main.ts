@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
+
+/** The version of the installed package, read beside the sources whatever the working folder. */
+function packageVersion(): string {
+  const file = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 /**
  * The `pushline` command line. Each command lives in `cli/commands/<name>.ts` and registers itself
@@ -9,6 +16,7 @@ import { registerCommands } from './commands/index.ts';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('pushline')
     .description('Event-driven continuous delivery: git push to production.')
+    .version(packageVersion(), '-V, --version', 'print the version of pushline')
     .showHelpAfterError()
     .exitOverride();
   let exitCode = 0;
