@@ -3,7 +3,6 @@ import type { Clock } from '../ports/clock.ts';
 import type { Deployer, DeploymentOutcome, DeployRequest } from '../ports/deployer.ts';
 import type { Logger } from '../ports/logger.ts';
 import { silentLogger } from '../ports/logger.ts';
-import type { MetricsSource } from '../ports/metrics-source.ts';
 import { CanaryProxy, type CanaryProxyOptions } from './canary-proxy.ts';
 import { AppLauncher } from './deploy/app-launcher.ts';
 import { Deployments, deploymentIdOf } from './deploy/deployment.ts';
@@ -15,7 +14,7 @@ import type { SlotContext } from './deploy/slot-context.ts';
 import { StagingSlot } from './deploy/staging-slot.ts';
 import { TaskTracker } from './deploy/task-tracker.ts';
 import { reapOrphans } from './process-manager.ts';
-import { type ProxyDeploymentView, ProxyMetricsSource } from './proxy-metrics-source.ts';
+import type { ProxyDeploymentView } from './proxy-metrics-source.ts';
 
 export { deploymentIdOf };
 
@@ -199,15 +198,6 @@ export class LocalDeployer implements Deployer {
     const d = this.ctx.deployments.get(ref.deploymentId);
     if (d?.environment !== 'production') return undefined;
     return this.production.get(ref.pipeline)?.metricsOf(d);
-  }
-
-  /**
-   * The `MetricsSource` over the proxies' metrics, for the canary judge.
-   * @deprecated The composition root builds it: `new ProxyMetricsSource({ resolve: (ref) =>
-   * deployer.metricsView(ref) })`. Kept until the local composition root (cli/local/) does so.
-   */
-  metricsSource(): MetricsSource {
-    return new ProxyMetricsSource({ resolve: (ref) => this.metricsView(ref) });
   }
 
   /** Stops every app and proxy and waits for work in progress; reports nothing more. Idempotent. */
