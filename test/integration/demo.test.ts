@@ -114,8 +114,9 @@ describe('pushline demo', () => {
         status: 200,
         body: { ok: true, channel: 'C0DEMO', ts: (request.parsed as { ts: string }).ts },
       }));
-      const dir = join(mkdtempSync(join(tmpdir(), 'pushline-demo-test-')), 'demo');
-      folders.push(dir);
+      const parent = mkdtempSync(join(tmpdir(), 'pushline-demo-test-'));
+      folders.push(parent);
+      const dir = join(parent, 'demo');
 
       // Act
       const demo = await runDemo(['--dir', dir, '--slack-api-url', `${slack.url}/api/`], {
