@@ -51,11 +51,6 @@ export function canMove(from: DeploymentState, to: DeploymentState): boolean {
   return DEPLOYMENT_TRANSITIONS[from].includes(to);
 }
 
-/** Whether a deployment is over: it serves nothing and will not serve again. */
-export function hasEnded(state: DeploymentState): boolean {
-  return DEPLOYMENT_TRANSITIONS[state].length === 0;
-}
-
 /**
  * Moves a deployment to `to`, or throws `IllegalDeploymentTransitionError` when the table does not
  * allow it — a refused move leaves the state as it was, so a bug shows as an error, not as a

@@ -69,11 +69,6 @@ export class StagingSlot implements RestorableSlot {
     // Nothing to let go of: a restore takes the slot only once its release serves.
   }
 
-  /** Forgets the release serving (the deployer stopped every app). */
-  clear(): void {
-    this.serving = undefined;
-  }
-
   private async start(
     d: Deployment,
     request: DeployRequest,
