@@ -6,12 +6,13 @@ export const Stage = {
   Source: 'source',
   Build: 'build',
   Staging: 'staging',
+  Approval: 'approval',
   Canary: 'canary',
   Production: 'production',
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
 export const STAGES: readonly Stage[] = Object.values(Stage);
-export const StageSchema = z.enum(['source', 'build', 'staging', 'canary', 'production']);
+export const StageSchema = z.enum(['source', 'build', 'staging', 'approval', 'canary', 'production']);
 
 /** How a run can end. */
 export const RunOutcome = {

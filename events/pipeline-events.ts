@@ -110,6 +110,34 @@ export const StagingFailedDetail = z.object({
   }),
 });
 
+export const ApprovalRequestedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('approval'),
+  data: z.object({
+    /** Who may decide (names of the pipeline file's `people`); empty: anyone who can reach the API. */
+    approvers: z._default(z.array(NonEmpty), []),
+    /** How long the gate waits before the watchdog ends the run `timed_out`. */
+    timeoutSeconds: Seconds,
+    /** Where the release is deployed for people to look at, when staging has a URL. */
+    stagingUrl: z.optional(z.string()),
+  }),
+});
+
+/** Who decided at the approval gate: a person's name (from `people:`), or a login or token name. */
+const Decider = NonEmpty;
+
+export const ApprovedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('approval'),
+  data: z.object({ by: Decider, comment: z.optional(z.string()) }),
+});
+
+export const RejectedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('approval'),
+  data: z.object({ by: Decider, reason: NonEmpty }),
+});
+
 export const CanaryStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('canary'),
@@ -171,6 +199,9 @@ export const PIPELINE_EVENTS = {
   'Staging Started': StagingStartedDetail,
   'Staging Deployed': StagingDeployedDetail,
   'Staging Failed': StagingFailedDetail,
+  'Approval Requested': ApprovalRequestedDetail,
+  Approved: ApprovedDetail,
+  Rejected: RejectedDetail,
   'Canary Started': CanaryStartedDetail,
   'Canary Healthy': CanaryHealthyDetail,
   'Canary Unhealthy': CanaryUnhealthyDetail,

@@ -9,6 +9,7 @@ import type { HandlerDeps, StageContext, StageHandler } from './handler-deps.ts'
 import { type AlarmStateChange, judgeCanaryStage } from './judge-canary/judge-canary.ts';
 import { type NotifyStageDeps, notifyStage } from './notify/notify.ts';
 import { promoteStage } from './promote/promote.ts';
+import { requestApprovalStage } from './request-approval/request-approval.ts';
 import { rollbackStage } from './rollback/rollback.ts';
 import { startBuildStage } from './start-build/start-build.ts';
 import { startCanaryStage } from './start-canary/start-canary.ts';
@@ -35,6 +36,7 @@ export interface StageHandlers {
   'finish-deployment': {
     onOutcome: (outcome: DeploymentOutcome, context?: StageContext) => Promise<void>;
   };
+  'request-approval': { onEvent: StageHandler };
   'start-canary': { onEvent: StageHandler };
   'judge-canary': {
     onEvent: StageHandler;
@@ -79,6 +81,7 @@ export function makeStageHandlers(deps: StageDeps): StageHandlers {
     'finish-build': finishBuildStage(deps),
     'deploy-staging': deployStagingStage(deps),
     'finish-deployment': finishDeploymentStage(deps),
+    'request-approval': requestApprovalStage(deps),
     'start-canary': startCanaryStage(deps),
     'judge-canary': judgeCanaryStage(deps),
     promote: promoteStage(deps),

@@ -28,7 +28,8 @@ export const SUBSCRIPTIONS = {
   'finish-deployment': {
     awsEvents: [{ source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' }],
   },
-  'start-canary': { pipelineEvents: ['Staging Deployed', 'Run Finished'] },
+  'request-approval': { pipelineEvents: ['Staging Deployed'] },
+  'start-canary': { pipelineEvents: ['Staging Deployed', 'Approved', 'Run Finished'] },
   'judge-canary': {
     pipelineEvents: ['Canary Started'],
     awsEvents: [{ source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' }],

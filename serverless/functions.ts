@@ -76,6 +76,12 @@ export const DEPLOYED = {
     timeoutSeconds: 30,
     memoryMb: 512,
   },
+  'request-approval': {
+    dir: 'request-approval',
+    trigger: { kind: 'subscriptions' },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
   'start-canary': {
     dir: 'start-canary',
     trigger: { kind: 'subscriptions' },

@@ -125,6 +125,7 @@ export const PERMISSIONS: Record<DeployedName, Statement[]> = {
       resources: ['codedeploy-groups'],
     },
   ],
+  'request-approval': [...RUN_STORE],
   'start-canary': [...RUN_STORE, ...deploying('production')],
   'judge-canary': [
     ...RUN_STORE,

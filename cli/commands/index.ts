@@ -3,6 +3,7 @@ import { register as demo } from './demo.ts';
 import { register as dlq } from './dlq.ts';
 import { register as down } from './down.ts';
 import { register as hook } from './hook.ts';
+import { register as operate } from './operate.ts';
 import { register as runs } from './runs.ts';
 import { register as show } from './show.ts';
 import { register as up } from './up.ts';
@@ -22,6 +23,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   down,
   runs,
   show,
+  operate,
   demo,
   dlq,
 ];

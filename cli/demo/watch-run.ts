@@ -1,6 +1,6 @@
 import { STAGES, type Stage } from '../../events/common.ts';
 import { formatDuration } from '../../shared/domain/duration.ts';
-import { isTerminal, type Run, type StageState } from '../../shared/domain/run.ts';
+import { isTerminal, type Run, type StageState, visibleStages } from '../../shared/domain/run.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 
 const ICONS: Record<StageState['status'], string> = {
@@ -65,7 +65,7 @@ export async function watchRun(
     if (!stored) throw new Error(`run ${runId} does not exist`);
     const run = stored.run;
     options.onChange?.(run);
-    for (const stage of STAGES) {
+    for (const stage of visibleStages(run)) {
       const status = run.stages[stage].status;
       if (status === 'pending') continue;
       const line = formatStageLine(run, stage);

@@ -56,6 +56,8 @@ export interface LocalApp {
   readonly clock: Clock;
   readonly logger: BusLogger;
   readonly quiet: boolean;
+  /** The address the server listens on (`127.0.0.1` unless `--host` says otherwise). */
+  readonly host: string;
   /** Set once the server listens. */
   url: string;
   port: number;
@@ -120,6 +122,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     clock,
     logger,
     quiet: options.quiet ?? false,
+    host: options.host ?? '127.0.0.1',
     url: '',
     port: 0,
     onClose: (fn) => {
@@ -153,7 +156,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     if (!(await within(outbox.start(), STARTUP_DRAIN_MS))) {
       logger.warn('still publishing the backlog; serving meanwhile', { waitedMs: STARTUP_DRAIN_MS });
     }
-    const address = await server.listen(options.port ?? 8787, options.host ?? '127.0.0.1');
+    const address = await server.listen(options.port ?? 8787, app.host);
     app.url = address.url;
     app.port = address.port;
   } catch (error) {

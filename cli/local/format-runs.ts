@@ -45,10 +45,30 @@ export function formatRunTable(runs: readonly RunSummary[], now: Date): string {
       run.source.branch ?? (run.source.tag ? `tag ${run.source.tag}` : run.source.ref),
       run.source.commit.slice(0, 7),
       run.status,
-      run.stages.map((s) => GLYPH[s.status]).join(' '),
+      shownStages(run)
+        .map((s) => GLYPH[s.status])
+        .join(' '),
       formatAge(run.createdAt, now),
     ]),
   );
+}
+
+/** Where the gate stands: who may decide, or who decided and what they said. */
+function approvalLine(run: RunSummary): string {
+  const { approvers, decision } = run.approval!;
+  if (!decision) {
+    const who = approvers.length > 0 ? approvers.join(', ') : 'anyone';
+    return run.status === 'running'
+      ? `waiting for ${who} (pushline approve ${shortRunId(run.id)} / pushline reject ${shortRunId(run.id)} --reason …)`
+      : `not decided (may decide: ${who})`;
+  }
+  const said = decision.comment ? `: ${decision.comment}` : '';
+  return `${decision.verdict} by ${decision.by} at ${decision.at.slice(11, 19)}${said}`;
+}
+
+/** The stages a person is shown: the approval gate only once one was requested (see `visibleStages`). */
+function shownStages(run: RunSummary) {
+  return run.stages.filter((stage) => stage.name !== 'approval' || run.approval);
 }
 
 function eventLine(event: EventView): string {
@@ -81,7 +101,7 @@ export function formatRunDetail(run: RunDetail, facts: RunFacts = {}): string {
     `         ${JSON.stringify(source.message.split('\n')[0] ?? '')}`,
     '',
     'Stages',
-    ...run.stages.map((stage) => {
+    ...shownStages(run).map((stage) => {
       const duration = stage.durationSeconds === undefined ? '' : formatDuration(stage.durationSeconds);
       const reason = stage.reason ? `  ${stage.reason}` : '';
       return `  ${GLYPH[stage.status]} ${stage.name.padEnd(11)} ${stage.status.padEnd(10)} ${duration.padEnd(8)}${reason}`.trimEnd();
@@ -94,6 +114,7 @@ export function formatRunDetail(run: RunDetail, facts: RunFacts = {}): string {
     lines.push('', `Tests    ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${t.total})`);
     if (run.build?.failingTests?.length) lines.push(...run.build.failingTests.map((name) => `  ✗ ${name}`));
   }
+  if (run.approval) lines.push('', `Approval ${approvalLine(run)}`);
   const verdict = run.canary?.verdict;
   if (verdict) {
     lines.push('', `Canary   ${verdict.result}: ${verdict.reason}`);

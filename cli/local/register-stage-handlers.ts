@@ -1,9 +1,13 @@
+import { userInfo } from 'node:os';
 import { DETAIL_TYPES } from '../../events/pipeline-events.ts';
 import type { StageHandler } from '../../functions/handler-deps.ts';
 import { makeStageHandlers, type StageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers } from '../../functions/subscriptions.ts';
+import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
+import { operationRoutes } from '../../shared/local/operation-routes.ts';
 import type { LocalApp } from './create-local-app.ts';
+import type { LocalAdapters } from './local-adapters.ts';
 import { createLocalAdapters } from './local-adapters.ts';
 import { localNotifiers } from './local-notifiers.ts';
 import { startUp } from './start-up.ts';
@@ -36,7 +40,53 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
     notifiers: localNotifiers(app),
   });
   registerOnBus(app, handlers);
+  await mountOperations(app, adapters);
   await startUp(app, adapters, handlers);
+}
+
+/**
+ * Runs operated by hand (approve, reject, cancel) on the local API, over the adapters the stages
+ * use (a cancel stops the build or rolls the deployment back through them). On loopback anyone on
+ * this machine may act; listening elsewhere needs `PUSHLINE_TOKEN` (environment or `.env`).
+ */
+async function mountOperations(app: LocalApp, { builder, deployer }: LocalAdapters): Promise<void> {
+  const operations = makeRunOperations({
+    store: app.store,
+    clock: app.clock,
+    pipelines: (name) => app.pipeline(name),
+    people: () => app.config().people,
+    builder,
+    deployer,
+    logger: app.logger,
+  });
+  const token = await app.secrets.get('PUSHLINE_TOKEN');
+  const access = token
+    ? ({ kind: 'token', token } as const)
+    : isLoopback(app.host)
+      ? ({ kind: 'loopback' } as const)
+      : ({ kind: 'closed' } as const);
+  for (const route of operationRoutes({
+    store: app.store,
+    clock: app.clock,
+    operations,
+    access,
+    defaultActor: serverUser(),
+  })) {
+    app.server.route(route);
+  }
+}
+
+/** The user running the server: who acts when a request on loopback does not say. */
+function serverUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'someone on this machine';
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   supersedingRun,
   waitsForProduction,
 } from '../../shared/domain/concurrency.ts';
-import { isCurrent } from '../../shared/domain/next-step.ts';
+import { gateOpen, isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal } from '../../shared/domain/run.ts';
 import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
 import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
@@ -41,6 +41,8 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
     if (!run || !isCurrent(run, attempt) || !waitsForProduction(run)) return;
     const pipeline = pipelines(run.pipeline);
     if (!pipeline) return failMissingPipeline(deps, run);
+    // A required gate is asked by request-approval; the run goes on when it is approved.
+    if (!gateOpen(run, pipeline)) return;
 
     const others = await runningRuns(store, run.pipeline);
     const newer = supersedingRun(run, others, pipeline.concurrency);
@@ -107,7 +109,8 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
   return async (event, context) => {
     const log = context?.logger ?? deps.logger ?? silentLogger;
     const { runId, attempt, pipeline } = event.detail;
-    if (event.detailType === 'Staging Deployed') await decide(runId, attempt, pipeline, log);
+    if (event.detailType === 'Staging Deployed' || event.detailType === 'Approved')
+      await decide(runId, attempt, pipeline, log);
     else if (event.detailType === 'Run Finished') await resumeWaiters(runId, pipeline, log);
   };
 }
@@ -123,7 +126,7 @@ export function startCanaryStage(deps: StartCanaryDeps): StageHandlers['start-ca
     onEvent: endRunOnPermanentError(deps, makeStartCanary(deps), {
       what: 'the production deployment could not start',
       stillApplies: waitsForProduction,
-      only: ['Staging Deployed'],
+      only: ['Staging Deployed', 'Approved'],
     }),
   };
 }

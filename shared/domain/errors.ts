@@ -74,6 +74,27 @@ export class WebhookSignatureError extends PushlineError {
   }
 }
 
+/**
+ * An action that does not fit the run's state (approve a finished run, cancel a cancelled one):
+ * HTTP 409, with the run's state in `context.run` so the caller sees why.
+ */
+export class ConflictError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** The caller may not do this (not one of the gate's approvers): HTTP 403. */
+export class ForbiddenError extends PushlineError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
 /** A request body is larger than the limit (HTTP 413). */
 export class PayloadTooLargeError extends PushlineError {
   override readonly expose: boolean = true;

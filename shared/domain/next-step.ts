@@ -24,6 +24,17 @@ export function hasTarget(
   return target.local !== undefined || target.codedeploy !== undefined;
 }
 
+/**
+ * Whether the approval gate lets `run` go on to production: someone approved it, or `pipeline`
+ * requires no approval (the gate was never requested).
+ */
+export function gateOpen(run: Run, pipeline: PipelineConfig): boolean {
+  const gate = run.stages.approval.status;
+  return (
+    gate === StageStatus.Succeeded || (gate === StageStatus.Pending && !pipeline.production.approval.required)
+  );
+}
+
 /** The environment a deployment of `run` belongs to, from the ids the run recorded. */
 export function environmentOf(run: Run, deploymentId: string): 'staging' | 'production' | undefined {
   if (run.staging?.deploymentId === deploymentId) return 'staging';

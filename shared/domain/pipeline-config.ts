@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { globProblem } from './globs.ts';
 import { ALWAYS, checkPipeline, checkPipelines, reporter } from './pipeline-rules.ts';
-import { DEFAULT_TIMEOUTS } from './timeouts.ts';
+import { DEFAULT_APPROVAL_TIMEOUT, DEFAULT_TIMEOUTS } from './timeouts.ts';
 
 /**
  * The schema of `pushline.yml`. Everything a user should not have to write has a default; every
@@ -149,9 +149,23 @@ export const StagingConfig = z.strictObject({
   local: LocalTarget.optional(),
 });
 
+/**
+ * The approval gate before production: a person looks at staging and approves (or rejects) before
+ * the canary starts. Writing the block means a gate (`required` defaults to true inside it); a
+ * pipeline without one has no gate.
+ */
+export const ApprovalConfig = z.strictObject({
+  required: z.boolean().default(true),
+  /** How long the gate waits; then the watchdog ends the run `timed_out`. */
+  timeout: Duration.default(DEFAULT_APPROVAL_TIMEOUT),
+  /** Who may decide: names of the file's `people` (or logins / token names). Empty: anyone. */
+  approvers: z.array(z.string().min(1)).default([]),
+});
+
 export const ProductionConfig = z.strictObject({
   codedeploy: CodeDeployTarget.optional(),
   local: LocalTarget.optional(),
+  approval: ApprovalConfig.default({ required: false, timeout: DEFAULT_APPROVAL_TIMEOUT, approvers: [] }),
   canary: CanaryConfig.default(CanaryConfig.parse({})),
 });
 
@@ -203,15 +217,45 @@ export const PipelineConfig = z
   })
   .superRefine((pipeline, ctx) => checkPipeline(pipeline, reporter(ctx)), ALWAYS);
 
-export const PushlineFile = z.strictObject({
-  version: z.literal(1).default(1),
-  pipelines: z
-    .array(PipelineConfig)
-    .min(1, 'declare at least one pipeline')
-    .superRefine((pipelines, ctx) => checkPipelines(pipelines, reporter(ctx)), ALWAYS),
+/** One person, by name, with the identities that act for them (a Slack user id, Git host logins). */
+export const Person = z.strictObject({
+  slack: z.string().min(1).optional(),
+  github: z.string().min(1).optional(),
+  gitlab: z.string().min(1).optional(),
 });
 
+export const PushlineFile = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    /** People by name: approvers are named here, and a Slack user or a login maps to its name. */
+    people: z.record(z.string().min(1), Person).default({}),
+    pipelines: z
+      .array(PipelineConfig)
+      .min(1, 'declare at least one pipeline')
+      .superRefine((pipelines, ctx) => checkPipelines(pipelines, reporter(ctx)), ALWAYS),
+  })
+  .superRefine((file, ctx) => {
+    // Approvers are people of the file when it names any, so a typo cannot lock a gate for good.
+    // (It runs on a file with other problems too: every value is checked before it is used.)
+    const people = typeof file.people === 'object' && file.people !== null ? file.people : {};
+    const names = Object.keys(people);
+    if (names.length === 0 || !Array.isArray(file.pipelines)) return;
+    file.pipelines.forEach((pipeline, i) => {
+      const approvers: unknown = pipeline?.production?.approval?.approvers;
+      if (!Array.isArray(approvers)) return;
+      approvers.forEach((approver, j) => {
+        if (typeof approver !== 'string' || Object.hasOwn(people, approver)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'production', 'approval', 'approvers', j],
+          message: `"${approver}" is not one of the people (${names.join(', ')})`,
+        });
+      });
+    });
+  }, ALWAYS);
+
 export type PipelineConfig = z.output<typeof PipelineConfig>;
+export type Person = z.output<typeof Person>;
 export type PushlineFile = z.output<typeof PushlineFile>;
 export type CanaryConfig = z.output<typeof CanaryConfig>;
 export type CanaryMetric = z.output<typeof CanaryMetric>;

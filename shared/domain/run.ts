@@ -58,6 +58,12 @@ export interface Run {
     artifacts?: BuildArtifacts;
   };
   staging?: { deploymentId?: string; url?: string };
+  /** The approval gate, once requested: who may decide, how long it waits, and the decision. */
+  approval?: {
+    approvers: string[];
+    timeoutSeconds: number;
+    decision?: { verdict: 'approved' | 'rejected'; by: string; at: string; comment?: string };
+  };
   canary?: {
     deploymentId: string;
     trafficPercent: number;
@@ -97,7 +103,8 @@ export function currentStage(run: Run): Stage | undefined {
  *   that has ended) is `ignored`: recorded with its reason in `run.ignored`, never applied.
  * - `Run Started` creates the run; any other event without a run is ignored.
  */
-export function applyEvent(run: Run | undefined, event: PipelineEvent): ApplyResult {
+export function applyEvent(stored: Run | undefined, event: PipelineEvent): ApplyResult {
+  const run = stored && withEveryStage(stored);
   if (run === undefined) {
     if (event.detailType !== 'Run Started') {
       throw new RangeError(
@@ -130,6 +137,23 @@ export function foldEvents(events: readonly PipelineEvent[], initial?: Run): Run
     run = applyEvent(run, event).run;
   }
   return run;
+}
+
+/**
+ * A run as it is now, whatever the version of Pushline that stored it: a stage added since (the
+ * approval gate) is `pending` on a running run and `skipped` on a finished one. Stores read their
+ * snapshots through it.
+ */
+export function withEveryStage(run: Run): Run {
+  if (STAGES.every((stage) => run.stages[stage] !== undefined)) return run;
+  const missing: StageState = { status: isTerminal(run) ? StageStatus.Skipped : StageStatus.Pending };
+  return {
+    ...run,
+    stages: Object.fromEntries(STAGES.map((stage) => [stage, run.stages[stage] ?? missing])) as Record<
+      Stage,
+      StageState
+    >,
+  };
 }
 
 function startRun(event: Extract<PipelineEvent, { detailType: 'Run Started' }>): Run {
@@ -171,6 +195,28 @@ function ignore(run: Run, event: PipelineEvent, reason: string): ApplyResult {
       ignored: [...run.ignored, entry],
     },
   };
+}
+
+/**
+ * The stages a person is shown: all of them, but the approval gate only when one was requested
+ * (a pipeline without a gate would show a skipped stage on every run). The API lists every stage.
+ */
+export function visibleStages(run: Pick<Run, 'approval'>): readonly Stage[] {
+  return run.approval ? STAGES : STAGES.filter((stage) => stage !== 'approval');
+}
+
+/**
+ * The stage whose end gives `stage` its turn: the one before it — except for the canary, whose
+ * turn comes after staging when no gate was requested (a gate nobody requires stays pending).
+ */
+export function previousStage(run: Run, stage: Stage): Stage | undefined {
+  if (stage === 'canary' && run.stages.approval.status === StageStatus.Pending) return 'staging';
+  return STAGES[STAGES.indexOf(stage) - 1];
+}
+
+/** The reason a rejected gate gives, on the stage and on the run. */
+export function rejection(by: string, reason: string): string {
+  return `rejected by ${by}: ${reason}`;
 }
 
 function setStage(run: Run, stage: Stage, state: StageState): Run {
@@ -287,14 +333,57 @@ function transition(run: Run, event: PipelineEvent): Run | string {
       return setStage(run, 'staging', finished('staging', StageStatus.Failed, event.detail.data.reason));
     }
 
+    case 'Approval Requested': {
+      const misfit =
+        expect(run, 'staging', [StageStatus.Succeeded, StageStatus.Skipped], 'Approval Requested') ??
+        expect(run, 'approval', [StageStatus.Pending], 'Approval Requested') ??
+        expect(run, 'canary', [StageStatus.Pending], 'Approval Requested');
+      if (misfit) return misfit;
+      const { approvers, timeoutSeconds } = event.detail.data;
+      return { ...setStage(run, 'approval', started()), approval: { approvers, timeoutSeconds } };
+    }
+
+    case 'Approved':
+    case 'Rejected': {
+      const misfit = expect(run, 'approval', [StageStatus.Running], event.detailType);
+      if (misfit) return misfit;
+      const { by } = event.detail.data;
+      const approved = event.detailType === 'Approved';
+      const comment = approved ? event.detail.data.comment : event.detail.data.reason;
+      const decision = {
+        verdict: approved ? ('approved' as const) : ('rejected' as const),
+        by,
+        at,
+        ...(comment ? { comment } : {}),
+      };
+      const approval = { ...run.approval!, decision };
+      return approved
+        ? { ...setStage(run, 'approval', finished('approval', StageStatus.Succeeded)), approval }
+        : {
+            ...setStage(run, 'approval', finished('approval', StageStatus.Failed, rejection(by, comment!))),
+            approval,
+          };
+    }
+
     case 'Canary Started': {
+      // A gate that was never requested was not required: the canary passes it, skipped.
       const misfit =
         expect(run, 'staging', [StageStatus.Succeeded, StageStatus.Skipped], 'Canary Started') ??
+        expect(run, 'approval', [StageStatus.Pending, StageStatus.Succeeded], 'Canary Started') ??
         expect(run, 'canary', [StageStatus.Pending], 'Canary Started');
       if (misfit) return misfit;
       const { deploymentId, trafficPercent, intervalSeconds, bakeSeconds } = event.detail.data;
+      const gate =
+        run.stages.approval.status === StageStatus.Pending
+          ? setStage(run, 'approval', {
+              status: StageStatus.Skipped,
+              startedAt: at,
+              finishedAt: at,
+              reason: 'no approval required',
+            })
+          : run;
       return {
-        ...setStage(run, 'canary', started()),
+        ...setStage(gate, 'canary', started()),
         canary: { deploymentId, trafficPercent, intervalSeconds, bakeSeconds },
         production: { deploymentId },
       };
@@ -351,7 +440,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
     case 'Stage Timed Out': {
       const stage = event.detail.stage;
       // A pending stage can time out (nothing ever started it), but only once its turn has come.
-      const previous = STAGES[STAGES.indexOf(stage) - 1];
+      const previous = previousStage(run, stage);
       const misfit =
         expect(run, stage, PENDING_OR_RUNNING, 'Stage Timed Out') ??
         (run.stages[stage].status === StageStatus.Pending && previous

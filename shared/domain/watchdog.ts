@@ -1,8 +1,8 @@
 import type { Stage } from '../../events/common.ts';
 import { buildBlocker, productionBlocker } from './concurrency.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
-import { isTerminal, type Run, StageStatus } from './run.ts';
-import { DEFAULT_TIMEOUTS } from './timeouts.ts';
+import { isTerminal, previousStage, type Run, StageStatus } from './run.ts';
+import { DEFAULT_APPROVAL_TIMEOUT, DEFAULT_TIMEOUTS } from './timeouts.ts';
 
 /** A stage that ran longer than its pipeline allows. */
 export interface OverdueStage {
@@ -22,12 +22,12 @@ export interface OverdueStage {
 }
 
 type TimedStage = OverdueStage['stage'];
-const TIMED_STAGES: readonly TimedStage[] = ['build', 'staging', 'canary', 'production'];
+const TIMED_STAGES: readonly TimedStage[] = ['build', 'staging', 'approval', 'canary', 'production'];
 
 /**
  * The stages the watchdog must end: of the runs that are still running, every *running* stage
  * that started more than its pipeline's timeout ago (`timeouts.build`, `.staging`, `.canary`,
- * `.production`), and every *pending* stage whose turn came longer ago than its timeout although
+ * `.production`; an approval gate: the `timeout` it was requested with), and every *pending* stage whose turn came longer ago than its timeout although
  * nothing holds it back — the handler that should have started it failed for good (after its
  * retries), and without this the run would hang. A run queued behind another, or waiting for the
  * production slot, waits on purpose and is left alone. Pure: `now` is given.
@@ -40,17 +40,25 @@ export function overdueStages(
   const overdue: OverdueStage[] = [];
   for (const run of runs) {
     if (isTerminal(run)) continue;
-    const timeouts = pipelines(run.pipeline)?.timeouts ?? DEFAULT_TIMEOUTS;
+    const pipeline = pipelines(run.pipeline);
+    const timeouts = pipeline?.timeouts ?? DEFAULT_TIMEOUTS;
+    // A gate waits as long as it said when it was requested (a reload of the file does not move it).
+    const timeoutOf = (stage: TimedStage) =>
+      stage === 'approval'
+        ? (run.approval?.timeoutSeconds ?? pipeline?.production.approval.timeout ?? DEFAULT_APPROVAL_TIMEOUT)
+        : timeouts[stage];
     for (const stage of TIMED_STAGES) {
       const state = run.stages[stage];
       if (state.status === StageStatus.Pending) {
-        const stuck = neverStarted(run, stage, runs, pipelines, now, timeouts[stage]);
+        // A gate is requested only when required: a pending one is not a stuck one.
+        if (stage === 'approval') continue;
+        const stuck = neverStarted(run, stage, runs, pipelines, now, timeoutOf(stage));
         if (stuck) overdue.push(stuck);
         continue;
       }
       if (state.status !== StageStatus.Running || !state.startedAt) continue;
       const elapsedSeconds = Math.floor((now.getTime() - Date.parse(state.startedAt)) / 1000);
-      const timeoutSeconds = timeouts[stage];
+      const timeoutSeconds = timeoutOf(stage);
       if (elapsedSeconds <= timeoutSeconds) continue;
       const waitingOn = waitingOnOf(run, stage);
       overdue.push({
@@ -78,9 +86,17 @@ function waitingOnOf(run: Run, stage: TimedStage): OverdueStage['waitingOn'] {
 const PREVIOUS: Record<TimedStage, Stage> = {
   build: 'source',
   staging: 'build',
+  approval: 'staging',
   canary: 'staging',
   production: 'canary',
 };
+
+/** The stage whose end gives `stage` its turn: the canary's is the gate's when a gate decided. */
+function previousOf(run: Run, stage: TimedStage): Stage {
+  return stage === 'canary' && run.stages.approval.status !== StageStatus.Pending
+    ? 'approval'
+    : PREVIOUS[stage];
+}
 
 /** A pending stage whose turn came more than `timeoutSeconds` ago and that nothing holds back. */
 function neverStarted(
@@ -91,7 +107,7 @@ function neverStarted(
   now: Date,
   timeoutSeconds: number,
 ): OverdueStage | undefined {
-  const previous = run.stages[PREVIOUS[stage]];
+  const previous = run.stages[previousStage(run, stage) ?? 'source'];
   const turnCame = previous.status === StageStatus.Succeeded || previous.status === StageStatus.Skipped;
   if (!turnCame || !previous.finishedAt) return undefined;
   const elapsedSeconds = Math.floor((now.getTime() - Date.parse(previous.finishedAt)) / 1000);

@@ -1,4 +1,6 @@
 import {
+  ConflictError,
+  ForbiddenError,
   MissingSecretError,
   NotFoundError,
   PayloadTooLargeError,
@@ -10,7 +12,7 @@ import type { WebhookResponse } from './webhook.ts';
 
 /**
  * The one place that maps Pushline's errors to HTTP status codes, by `instanceof`:
- * signature → 401, too large → 413, bad input → 400, missing → 404, worth retrying → 503,
+ * signature → 401, too large → 413, not allowed → 403, does not fit the run → 409, bad input → 400, missing → 404, worth retrying → 503,
  * a secret not configured → 503 (the service is not ready; its message says what to set),
  * anything else → 500.
  */
@@ -18,6 +20,8 @@ export function statusForError(error: unknown): number {
   if (error instanceof WebhookSignatureError) return 401;
   if (error instanceof MissingSecretError) return 503;
   if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof ConflictError) return 409;
   if (error instanceof ValidationError) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof PushlineError && error.retryable) return 503;
@@ -36,7 +40,9 @@ export function errorResponse(error: unknown): WebhookResponse {
     : statusCode === 503
       ? 'a dependency is unavailable; try again'
       : 'internal error';
-  return { statusCode, body: { error: message } };
+  // A conflict says what state the run is in, so the caller sees why the action did not fit.
+  const state = error instanceof ConflictError ? error.context.run : undefined;
+  return { statusCode, body: { error: message, ...(state ? { run: state } : {}) } };
 }
 
 /** An unexpected error for the log: its name and message, never a request's headers or body. */

@@ -34,7 +34,10 @@ export interface RunSummary {
   durationSeconds: number;
   reason?: string;
   source: Omit<SourcePush, 'changedPaths'>;
+  /** Every stage, the approval gate too (`skipped` when the pipeline has none). */
   stages: StageView[];
+  /** The gate, once requested: who may decide, how long it waits, the decision. */
+  approval?: Run['approval'];
   tests?: NonNullable<Run['build']>['tests'];
 }
 
@@ -98,6 +101,7 @@ export function summariseRun(run: Run, now: Date): RunSummary {
     ...(run.reason ? { reason: run.reason } : {}),
     source,
     stages,
+    ...(run.approval ? { approval: run.approval } : {}),
     ...(run.build?.tests ? { tests: run.build.tests } : {}),
   };
 }

@@ -1,6 +1,6 @@
-import { type CanaryVerdict, STAGES } from '../../events/common.ts';
+import type { CanaryVerdict } from '../../events/common.ts';
 import { formatDuration } from '../domain/duration.ts';
-import type { Run } from '../domain/run.ts';
+import { type Run, visibleStages } from '../domain/run.ts';
 import { commitUrl, firstLine, refLabel, runUrl, shortRunId, shortSha } from './run-links.ts';
 import { escapeMrkdwn, mrkdwnLink } from './slack-text.ts';
 import {
@@ -39,7 +39,7 @@ export function commitLine(run: Run): string {
 
 /** One piece per stage: icon, name and duration. */
 export function stagePieces(run: Run, ctx: RenderContext): string[] {
-  return STAGES.map((stage) => {
+  return visibleStages(run).map((stage) => {
     const state = run.stages[stage];
     // A stage that failed without running (production, when the canary rolled back) took no time worth showing.
     const seconds = stageSeconds(state, ctx.now);

@@ -26,6 +26,7 @@ export const STAGE_LABEL: Record<Stage, string> = {
   source: 'Source',
   build: 'Build',
   staging: 'Staging',
+  approval: 'Approval',
   canary: 'Canary',
   production: 'Production',
 };
@@ -54,6 +55,7 @@ const RUNNING_WORDS: Record<Stage, string> = {
   source: 'Starting',
   build: 'Building',
   staging: 'Deploying to staging',
+  approval: 'Waiting for approval',
   canary: 'Canary',
   production: 'Deploying to production',
 };

@@ -32,6 +32,7 @@ describe('the choreography', () => {
       'succeeded',
       'succeeded',
       'succeeded',
+      'skipped', // no approval required
       'succeeded',
       'succeeded',
     ]);

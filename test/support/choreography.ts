@@ -2,7 +2,8 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import type { HandlerDeps } from '../../functions/handler-deps.ts';
 import { makeStageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers, subscribersOf } from '../../functions/subscriptions.ts';
-import type { PipelineConfig } from '../../shared/domain/pipeline-config.ts';
+import { makeRunOperations } from '../../shared/app/run-operations.ts';
+import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import type { Run } from '../../shared/domain/run.ts';
 import { MemoryRunStore } from '../../shared/local/memory-run-store.ts';
 import type { CanarySamples } from '../../shared/ports/metrics-source.ts';
@@ -20,6 +21,8 @@ export interface ChoreographyOptions {
   metrics?: (request: { start: Date; end: Date; deploymentId: string }) => CanarySamples;
   /** Deliver every event, outcome and scheduled task twice (at-least-once at its worst). */
   deliverTwice?: boolean;
+  /** The pipeline file's `people` (approvers and the identities that map to them). */
+  people?: PushlineFile['people'];
 }
 
 /**
@@ -50,6 +53,7 @@ export function createChoreography(options: ChoreographyOptions) {
   // here: what it announces is tested on its own).
   const stages = makeStageHandlers({ ...deps, notifiers: async () => [] });
   const handlers = Object.fromEntries(pipelineSubscribers().map((name) => [name, stages[name].onEvent]));
+  const operations = makeRunOperations({ ...deps, people: () => options.people ?? {} });
   const finishBuild = stages['finish-build'].onOutcome;
   const finishDeployment = stages['finish-deployment'].onOutcome;
   const checkCanary = stages['judge-canary'].onCheck;
@@ -103,6 +107,8 @@ export function createChoreography(options: ChoreographyOptions) {
     metrics,
     scheduler,
     deps,
+    /** Approve, reject, cancel — as the API calls them. */
+    operations,
     dispatched,
     finishBuild,
     finishDeployment,

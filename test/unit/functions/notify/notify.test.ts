@@ -64,7 +64,7 @@ describe('makeNotify', () => {
     const sleeps: number[] = [];
     const notifiers = await buildNotifiers({
       secrets: secretsOf(secrets),
-      file: { version: 1, pipelines: [config] },
+      file: { version: 1, people: {}, pipelines: [config] },
       store: driver.store,
       clock: driver.clock,
       mode: 'local',

@@ -59,7 +59,9 @@ describe('parsePipelineFile', () => {
     );
 
     // Act / Assess: the merge itself worked, or the target would lack its application
-    expect(problemsOf(text)).toEqual(['1  x-target: unknown key; expected one of version, pipelines']);
+    expect(problemsOf(text)).toEqual([
+      '1  x-target: unknown key; expected one of version, people, pipelines',
+    ]);
   });
 
   it('resolves YAML anchors, aliases and << merges', () => {

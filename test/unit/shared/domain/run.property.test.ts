@@ -36,6 +36,32 @@ const happy = (n: number): Step[] => HAPPY_PATH.slice(0, n).map((detailType) => 
 const PATHS: { name: string; steps: Step[]; status: Run['status'] }[] = [
   { name: 'succeeded', steps: [...happy(8), finish('production', 'succeeded')], status: 'succeeded' },
   {
+    name: 'approved at the gate',
+    steps: [
+      ...happy(5),
+      ['Approval Requested', {}],
+      ['Approved', {}],
+      ...HAPPY_PATH.slice(5, 8).map((detailType): Step => [detailType, {}]),
+      finish('production', 'succeeded'),
+    ],
+    status: 'succeeded',
+  },
+  {
+    name: 'rejected at the gate',
+    steps: [...happy(5), ['Approval Requested', {}], ['Rejected', {}], finish('approval', 'failed')],
+    status: 'failed',
+  },
+  {
+    name: 'gate timed out',
+    steps: [
+      ...happy(5),
+      ['Approval Requested', {}],
+      ['Stage Timed Out', { stage: 'approval' }],
+      finish('approval', 'timed_out'),
+    ],
+    status: 'timed_out',
+  },
+  {
     name: 'build failed',
     steps: [...happy(2), ['Build Failed', {}], finish('build', 'failed')],
     status: 'failed',
@@ -178,12 +204,23 @@ function invalidities(run: Run): string[] {
     if (!ok) broken.push(what);
   };
   const statuses = STAGES.map((stage) => run.stages[stage].status);
+  // A gate nobody required is passed by the canary: skipped (or pending), and as good as succeeded.
+  const passed = (stage: (typeof STAGES)[number]) => {
+    const { status, reason } = run.stages[stage];
+    if (status === 'succeeded') return true;
+    if (stage !== 'approval') return false;
+    const canaryMoved = !['pending', 'skipped'].includes(run.stages.canary.status);
+    return (
+      (status === 'skipped' && reason === 'no approval required') ||
+      ((status === 'pending' || status === 'skipped') && canaryMoved)
+    );
+  };
   check(statuses.filter((s) => s === 'running').length <= 1, `more than one stage running: ${statuses}`);
   check(run.stages.source.status === 'succeeded', 'source did not succeed');
 
   // Stages go in order: after the first stage that did not succeed, the rest never started —
   // except production, which a rollback of the canary marks failed (`rolled back: …`).
-  const firstUnsucceeded = statuses.findIndex((s) => s !== 'succeeded');
+  const firstUnsucceeded = STAGES.findIndex((stage) => !passed(stage));
   for (const stage of firstUnsucceeded < 0 ? [] : STAGES.slice(firstUnsucceeded + 1)) {
     const state = run.stages[stage];
     const rolledBack =
@@ -208,11 +245,14 @@ function invalidities(run: Run): string[] {
     );
   } else {
     check(run.finishedAt === undefined, 'running run has finishedAt');
-    check(!statuses.includes('skipped'), `running run with skipped stages: ${statuses}`);
+    check(
+      STAGES.every((stage) => run.stages[stage].status !== 'skipped' || passed(stage)),
+      `running run with skipped stages: ${statuses}`,
+    );
   }
   if (run.status === 'succeeded')
     check(
-      statuses.every((s) => s === 'succeeded'),
+      STAGES.every((stage) => passed(stage)),
       `succeeded with ${statuses}`,
     );
 

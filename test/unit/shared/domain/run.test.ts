@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PipelineEvent } from '../../../../events/index.ts';
-import { applyEvent, currentStage, foldEvents, isTerminal, type Run } from '../../../../shared/domain/run.ts';
+import {
+  applyEvent,
+  currentStage,
+  foldEvents,
+  isTerminal,
+  type Run,
+  withEveryStage,
+} from '../../../../shared/domain/run.ts';
 import {
   at,
   BUILD_ID,
@@ -58,6 +65,7 @@ describe('applyEvent', () => {
       source: 'succeeded',
       build: 'pending',
       staging: 'pending',
+      approval: 'pending',
       canary: 'pending',
       production: 'pending',
     });
@@ -96,7 +104,16 @@ describe('applyEvent', () => {
     // Assess
     expect(run.status).toBe('succeeded');
     expect(isTerminal(run)).toBe(true);
-    expect(Object.values(statuses(run))).toEqual(Array(5).fill('succeeded'));
+    // No gate was required: the canary passed it, skipped with the reason.
+    expect(statuses(run)).toEqual({
+      source: 'succeeded',
+      build: 'succeeded',
+      staging: 'succeeded',
+      approval: 'skipped',
+      canary: 'succeeded',
+      production: 'succeeded',
+    });
+    expect(run.stages.approval.reason).toBe('no approval required');
     expect(run.finishedAt).toBe(finished.detail.at);
     expect(run.updatedAt).toBe(finished.detail.at);
     expect(run.build).toMatchObject({ buildId: BUILD_ID, tests: { total: 412, failed: 0 } });
@@ -136,6 +153,7 @@ describe('applyEvent', () => {
       source: 'succeeded',
       build: 'failed',
       staging: 'skipped',
+      approval: 'skipped',
       canary: 'skipped',
       production: 'skipped',
     });
@@ -229,6 +247,7 @@ describe('applyEvent', () => {
       source: 'succeeded',
       build: 'skipped',
       staging: 'skipped',
+      approval: 'skipped',
       canary: 'skipped',
       production: 'skipped',
     });
@@ -534,5 +553,120 @@ describe('foldEvents', () => {
 
     // Assess
     expect(run).toEqual(fold(log.events));
+  });
+});
+
+describe('the approval gate', () => {
+  /** A log at the gate: staging deployed, approval requested. */
+  function atTheGate() {
+    const log = happyLogUntil('Canary Started');
+    log.add('Approval Requested');
+    return log;
+  }
+
+  it('waits at the gate once requested: approval running, who may decide and for how long', () => {
+    // Act
+    const run = fold(atTheGate().events);
+
+    // Assess
+    expect(statuses(run)).toMatchObject({ staging: 'succeeded', approval: 'running', canary: 'pending' });
+    expect(currentStage(run)).toBe('approval');
+    expect(run.approval).toEqual({ approvers: ['Priya Natarajan', 'Tomás Ferreira'], timeoutSeconds: 86400 });
+  });
+
+  it('goes on to the canary once approved, keeping who decided and their comment', () => {
+    // Prepare
+    const log = atTheGate();
+    const approved = log.add('Approved');
+    log.add('Canary Started');
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(statuses(run)).toMatchObject({ approval: 'succeeded', canary: 'running' });
+    expect(run.approval?.decision).toEqual({
+      verdict: 'approved',
+      by: 'Tomás Ferreira',
+      at: approved.detail.at,
+      comment: 'Checked the new retry budget on staging: checkout works.',
+    });
+  });
+
+  it('fails the gate on a rejection, with who and why as its reason', () => {
+    // Prepare
+    const log = atTheGate();
+    log.add('Rejected');
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run.stages.approval).toMatchObject({
+      status: 'failed',
+      reason: 'rejected by Priya Natarajan: The retry budget double-charges on a timeout; see QA-311.',
+    });
+    expect(run.approval?.decision?.verdict).toBe('rejected');
+  });
+
+  it('ignores a decision when no gate waits, and a second decision once one was made', () => {
+    // Prepare
+    const early = happyLogUntil('Canary Started');
+    early.add('Approved');
+    const twice = atTheGate();
+    twice.add('Approved');
+    twice.add('Rejected');
+
+    // Act
+    const notRequested = fold(early.events);
+    const decided = fold(twice.events);
+
+    // Assess
+    expect(notRequested.ignored.map((i) => i.reason)).toEqual(['Approved does not fit: approval is pending']);
+    expect(decided.stages.approval.status).toBe('succeeded');
+    expect(decided.ignored.map((i) => i.reason)).toEqual(['Rejected does not fit: approval is succeeded']);
+  });
+
+  it('keeps the canary from starting while the gate waits', () => {
+    // Prepare
+    const log = atTheGate();
+    log.add('Canary Started');
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run.stages.canary.status).toBe('pending');
+    expect(run.ignored.map((i) => i.reason)).toEqual(['Canary Started does not fit: approval is running']);
+  });
+
+  it('times out a gate left waiting; the canary is skipped', () => {
+    // Prepare
+    const log = atTheGate();
+    log.add('Stage Timed Out', { stage: 'approval' });
+    log.add('Run Finished', { stage: 'approval', data: { outcome: 'timed_out' } });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run.status).toBe('timed_out');
+    expect(statuses(run)).toMatchObject({ approval: 'timed_out', canary: 'skipped', production: 'skipped' });
+  });
+
+  it('reads a run stored before the gate existed: pending while running, skipped once finished', () => {
+    // Prepare
+    const running = fold(happyLogUntil('Canary Started').events);
+    const { approval: _, ...older } = running.stages;
+    const stored = { ...running, stages: older } as Run;
+
+    // Act
+    const upgraded = withEveryStage(stored);
+    const finished = withEveryStage({ ...stored, status: 'failed' });
+
+    // Assess
+    expect(upgraded.stages.approval).toEqual({ status: 'pending' });
+    expect(finished.stages.approval).toEqual({ status: 'skipped' });
+    expect(withEveryStage(running)).toBe(running);
   });
 });

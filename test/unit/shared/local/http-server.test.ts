@@ -160,6 +160,7 @@ describe('LocalHttpServer', () => {
       'source',
       'build',
       'staging',
+      'approval',
       'canary',
       'production',
     ]);

@@ -20,7 +20,7 @@ async function names(
         return secrets[name];
       },
     },
-    file: { version: 1, pipelines },
+    file: { version: 1, people: {}, pipelines },
     store: new MemoryRunStore(),
     clock: new TestClock(),
     mode,
@@ -83,7 +83,7 @@ describe('buildNotifiers with a Slack-compatible server', () => {
     const driver = new RunDriver();
     const [bot] = await buildNotifiers({
       secrets: { get: async (name) => secrets[name] },
-      file: { version: 1, pipelines: [pipeline()] },
+      file: { version: 1, people: {}, pipelines: [pipeline()] },
       store: driver.store,
       clock: driver.clock,
       mode: 'aws',
@@ -120,6 +120,7 @@ describe('notifySecretNames', () => {
     // Act
     const listed = notifySecretNames({
       version: 1,
+      people: {},
       pipelines: [pipeline({ notifications: { slack: { webhook: 'TEAM_A_WEBHOOK' } } })],
     });
 

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { shortRunId } from '../../shared/domain/run-id.ts';
+import type { RunSummary } from '../../shared/local/api-routes.ts';
+import { ApiError, apiTarget, cliUser, postJson } from '../local/api-client.ts';
+import type { SetExitCode } from './index.ts';
+
+interface ActionOptions {
+  data: string;
+  server?: string;
+  as?: string;
+  comment?: string;
+  reason?: string;
+}
+
+/** One action on a run: its command, the API path, what the body carries, what it prints after. */
+interface Action {
+  name: 'approve' | 'reject' | 'cancel';
+  description: string;
+  text: { flag: string; description: string; required: boolean; field: 'comment' | 'reason' };
+  done: (run: RunSummary, answer: Record<string, unknown>) => string;
+}
+
+const ACTIONS: Action[] = [
+  {
+    name: 'approve',
+    description: 'Approve a run waiting at its approval gate: it goes on to the canary and production.',
+    text: {
+      flag: '-m, --comment <text>',
+      description: 'what you checked (kept in the run log)',
+      required: false,
+      field: 'comment',
+    },
+    done: (run) => `approved run ${shortRunId(run.id)} (${run.pipeline}); the canary starts next`,
+  },
+  {
+    name: 'reject',
+    description: 'Reject a run waiting at its approval gate: it ends failed, with your reason.',
+    text: {
+      flag: '-r, --reason <text>',
+      description: 'why (required; kept in the run log)',
+      required: true,
+      field: 'reason',
+    },
+    done: (run) => `rejected run ${shortRunId(run.id)} (${run.pipeline}): ${run.reason ?? ''}`.trimEnd(),
+  },
+  {
+    name: 'cancel',
+    description:
+      'Cancel a running run: stops its build, or rolls back its deployment (production goes back to the stable release).',
+    text: {
+      flag: '-r, --reason <text>',
+      description: 'why (kept in the run log)',
+      required: false,
+      field: 'reason',
+    },
+    done: (run, answer) => {
+      const stopped = (answer.stopped as string[] | undefined) ?? [];
+      const failed = (answer.notStopped as { id: string; error: string }[] | undefined) ?? [];
+      return [
+        `cancelled run ${shortRunId(run.id)} (${run.pipeline})${stopped.length ? `; stopped ${stopped.join(', ')}` : ''}`,
+        ...failed.map((f) => `  could not stop ${f.id}: ${f.error}`),
+      ].join('\n');
+    },
+  },
+];
+
+/**
+ * `pushline approve|reject|cancel <run>`: operate a run by hand through the API — the local server
+ * of `--data`, or any server (`--server`, `PUSHLINE_SERVER`, with `PUSHLINE_TOKEN`), the AWS
+ * stack's included. A refusal says why: a run in another state (409) shows its stages.
+ */
+export function register(program: Command, setExitCode: SetExitCode): void {
+  for (const action of ACTIONS) {
+    program
+      .command(action.name)
+      .description(action.description)
+      .argument(
+        '<run-id>',
+        'the run: its short id as `pushline runs` lists it, a unique start or tail, or the whole id',
+      )
+      .option(action.text.flag, action.text.description)
+      .option('--as <name>', 'who acts (default: your user name; a token may name you instead)')
+      .option('-d, --data <dir>', 'the data folder of the local server', '.pushline')
+      .option(
+        '--server <url>',
+        'the Pushline API to talk to (default: PUSHLINE_SERVER, else the local server)',
+      )
+      .action(async (runId: string, options: ActionOptions) => {
+        const say = (line: string) => console.error(`pushline ${action.name}: ${line}`);
+        const text = options[action.text.field];
+        if (action.text.required && !text?.trim()) {
+          say(`${action.text.flag.split(',')[1]?.trim().split(' ')[0] ?? action.text.field} is required`);
+          setExitCode(2);
+          return;
+        }
+        const target = apiTarget(options);
+        if ('missing' in target) {
+          say(target.missing);
+          setExitCode(1);
+          return;
+        }
+        try {
+          const answer = await postJson(target, `/api/runs/${encodeURIComponent(runId)}/${action.name}`, {
+            by: options.as ?? cliUser(),
+            ...(text ? { [action.text.field]: text } : {}),
+          });
+          console.log(action.done(answer.run as RunSummary, answer));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          say(error.message);
+          const state = error.body.run as { status?: string; stages?: Record<string, string> } | undefined;
+          if (state?.stages) {
+            say(
+              `the run is ${state.status}: ${Object.entries(state.stages)
+                .map(([s, v]) => `${s} ${v}`)
+                .join(', ')}`,
+            );
+          }
+          const candidates = error.body.candidates as string[] | undefined;
+          if (candidates?.length) say(`it could be: ${candidates.join(', ')}`);
+          setExitCode(1);
+        }
+      });
+  }
+}

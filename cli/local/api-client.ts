@@ -1,0 +1,102 @@
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { runningServer } from './server-info.ts';
+
+/** Where the CLI finds the Pushline API: `--server`, `PUSHLINE_SERVER`, or the server of `--data`. */
+export interface ApiTarget {
+  url: string;
+  token?: string;
+  /** Where the URL came from, for messages. */
+  from: string;
+}
+
+/** An answer of the API that was not a success, with what it said. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/**
+ * The API the CLI talks to: `--server <url>` or `PUSHLINE_SERVER` (a local server elsewhere, or
+ * the AWS stack's HTTP API) with `PUSHLINE_TOKEN`, else the local server serving `--data`.
+ * `undefined` with the reason when there is none.
+ */
+export function apiTarget(options: { server?: string; data: string }): ApiTarget | { missing: string } {
+  const token = process.env.PUSHLINE_TOKEN || undefined;
+  const explicit = options.server ?? process.env.PUSHLINE_SERVER;
+  if (explicit) {
+    let url: URL;
+    try {
+      url = new URL(explicit);
+    } catch {
+      return { missing: `${JSON.stringify(explicit)} is not a URL (--server / PUSHLINE_SERVER)` };
+    }
+    return {
+      url: url.href.replace(/\/$/, ''),
+      from: options.server ? '--server' : 'PUSHLINE_SERVER',
+      ...(token ? { token } : {}),
+    };
+  }
+  const dataDir = resolve(options.data);
+  const server = runningServer(dataDir);
+  if (!server) {
+    return {
+      missing: `no Pushline server serves ${dataDir}: start it with \`pushline up\`, or name one with --server / PUSHLINE_SERVER`,
+    };
+  }
+  return { url: server.url, from: dataDir, ...(token ? { token } : {}) };
+}
+
+/** The name the CLI acts under when `--as` does not say: the user running it. */
+export function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'cli';
+  }
+}
+
+/** POSTs `body` as JSON; resolves with the answer's JSON, or throws `ApiError` with what the API said. */
+export async function postJson(
+  target: ApiTarget,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  let response: Response;
+  try {
+    response = await fetch(`${target.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    throw new ApiError(
+      `cannot reach ${target.url} (${cause ?? (error as Error).message}) — is the server up?`,
+      0,
+      {},
+    );
+  }
+  const text = await response.text();
+  let json: Record<string, unknown>;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    json = { error: text.slice(0, 200) };
+  }
+  if (!response.ok) {
+    const said = typeof json.error === 'string' ? json.error : `${response.status} ${response.statusText}`;
+    throw new ApiError(said, response.status, json);
+  }
+  return json;
+}

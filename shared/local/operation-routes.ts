@@ -1,0 +1,112 @@
+import { AmbiguousRunIdError, resolveRunId } from '../app/resolve-run-id.ts';
+import type { RunOperations } from '../app/run-operations.ts';
+import { ForbiddenError, NotFoundError } from '../domain/errors.ts';
+import { authenticate, parseActionBody } from '../http/operation-requests.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { RunStore } from '../ports/run-store.ts';
+import { summariseRun } from './api-routes.ts';
+import type { Route, RouteRequest, RouteResult } from './http-server.ts';
+
+export interface OperationRoutesDeps {
+  store: RunStore;
+  clock: Clock;
+  operations: RunOperations;
+  /**
+   * Who may operate runs. `loopback`: anyone who reaches the server (it listens on this machine
+   * only). `token`: a request must carry `Authorization: Bearer <PUSHLINE_TOKEN>`. `closed`: the
+   * server listens beyond this machine and has no token — every action is refused, saying so.
+   */
+  access: { kind: 'loopback' } | { kind: 'token'; token: string } | { kind: 'closed' };
+  /** Who acts when the request does not say (`by`): the user running the server. */
+  defaultActor: string;
+}
+
+/**
+ * Local mode's routes for operating runs by hand — `POST /api/runs/:id/approve`, `/reject`,
+ * `/cancel` with a JSON body `{ by?, comment?, reason? }` — over the same `RunOperations` as the
+ * AWS `api` function. A run is named as everywhere (its short id, a unique start or tail, or the
+ * whole id). Answers 200 with the run as the API shows it; 400 bad input (an ambiguous id lists
+ * the candidates), 401 no or a wrong token, 403 not allowed, 404 no such run, 409 the action does
+ * not fit the run (with its state).
+ */
+export function operationRoutes(deps: OperationRoutesDeps): Route[] {
+  const { store, clock, operations } = deps;
+
+  /** Who acts, once the request may act at all: the body's `by`, else the server's user. */
+  function actor(request: RouteRequest, by: string | undefined): string {
+    const { access } = deps;
+    if (access.kind === 'closed') {
+      throw new ForbiddenError(
+        'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to operate runs through it',
+      );
+    }
+    if (access.kind === 'token')
+      authenticate(request.headers.authorization, [{ name: 'local', token: access.token }]);
+    return by ?? deps.defaultActor;
+  }
+
+  async function runIdOf(text: string): Promise<string> {
+    try {
+      return await resolveRunId(store, text);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError(`run ${text} does not exist`);
+      throw error;
+    }
+  }
+
+  const action =
+    (act: (runId: string, by: string, body: ReturnType<typeof parseActionBody>) => Promise<object>) =>
+    async (request: RouteRequest): Promise<RouteResult> => {
+      const body = parseActionBody(request.body);
+      const by = actor(request, body.by);
+      try {
+        const runId = await runIdOf(request.params.id!);
+        return { statusCode: 200, json: await act(runId, by, body) };
+      } catch (error) {
+        if (!(error instanceof AmbiguousRunIdError)) throw error;
+        return { statusCode: 400, json: { error: error.message, candidates: error.candidates } };
+      }
+    };
+
+  return [
+    {
+      method: 'POST',
+      path: '/api/runs/:id/approve',
+      readBody: true,
+      handle: action(async (runId, by, { comment }) => ({
+        run: summariseRun(
+          await operations.approve(runId, { by, ...(comment ? { comment } : {}) }),
+          clock.now(),
+        ),
+      })),
+    },
+    {
+      method: 'POST',
+      path: '/api/runs/:id/reject',
+      readBody: true,
+      handle: action(async (runId, by, { reason, comment }) => {
+        const why = reason ?? comment;
+        return {
+          run: summariseRun(
+            await operations.reject(runId, { by, ...(why ? { reason: why } : {}) }),
+            clock.now(),
+          ),
+        };
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/api/runs/:id/cancel',
+      readBody: true,
+      handle: action(async (runId, by, { reason, comment }) => {
+        const why = reason ?? comment;
+        const result = await operations.cancel(runId, { by, ...(why ? { reason: why } : {}) });
+        return {
+          run: summariseRun(result.run, clock.now()),
+          stopped: result.stopped,
+          notStopped: result.notStopped,
+        };
+      }),
+    },
+  ];
+}

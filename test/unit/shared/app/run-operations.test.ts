@@ -1,0 +1,267 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../../../shared/domain/errors.ts';
+import { createChoreography } from '../../../support/choreography.ts';
+import { pipelineConfig } from '../../../support/runs.ts';
+
+const PEOPLE = {
+  'Priya Natarajan': { slack: 'U024BE7LH', github: 'priya-n' },
+  'Tomás Ferreira': { github: 'tferreira' },
+};
+
+function gated(approvers: string[] = ['Priya Natarajan']) {
+  return createChoreography({
+    pipelines: [
+      pipelineConfig({
+        production: {
+          local: { start: 'node server.js', port: 4000 },
+          approval: { approvers, timeout: '2h' },
+          canary: { traffic: 10, interval: '60s', bake: '3m', minRequests: 10 },
+        },
+      }),
+    ],
+    people: PEOPLE,
+  });
+}
+
+/** A run pushed and taken as far as it goes by itself: to the gate. */
+async function atTheGate(flow: ReturnType<typeof gated>) {
+  const runId = await flow.push();
+  await flow.settle();
+  return runId;
+}
+
+describe('the approval gate in the choreography', () => {
+  it('stops a run at the gate after staging: approval running, the canary not started', async () => {
+    // Prepare
+    const flow = gated();
+
+    // Act
+    const runId = await atTheGate(flow);
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(run.status).toBe('running');
+    expect(run.stages.approval.status).toBe('running');
+    expect(run.approval).toEqual({ approvers: ['Priya Natarajan'], timeoutSeconds: 7200 });
+    expect(flow.deployer.distinct('startCanary')).toEqual([]);
+    const requested = flow.dispatched.find((e) => e.detailType === 'Approval Requested');
+    expect(requested?.detail.data).toMatchObject({ stagingUrl: 'http://localhost:4100' });
+  });
+
+  it('goes on to production once approved, with who approved by name (a Slack id maps to its person)', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act
+    await flow.operations.approve(runId, { by: 'U024BE7LH', comment: 'looks good on staging' });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.stages.approval.status).toBe('succeeded');
+    expect(run.approval?.decision).toMatchObject({
+      verdict: 'approved',
+      by: 'Priya Natarajan',
+      comment: 'looks good on staging',
+    });
+    expect(await flow.history(runId)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Tests Passed',
+      'Staging Started',
+      'Staging Deployed',
+      'Approval Requested',
+      'Approved',
+      'Canary Started',
+      'Canary Healthy',
+      'Production Deployed',
+      'Run Finished',
+    ]);
+  });
+
+  it('ends the run failed on a rejection, saying who and why; production is never touched', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act
+    await flow.operations.reject(runId, { by: 'Priya Natarajan', reason: 'the banner is wrong' });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(run.status).toBe('failed');
+    expect(run.reason).toBe('rejected by Priya Natarajan: the banner is wrong');
+    expect(run.stages.approval).toMatchObject({ status: 'failed' });
+    expect(run.stages.canary.status).toBe('skipped');
+    expect(flow.deployer.distinct('startCanary')).toEqual([]);
+  });
+
+  it('refuses a decision from someone who is not an approver, and leaves the gate waiting', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act
+    const refused = flow.operations.approve(runId, { by: 'tferreira' });
+
+    // Assess
+    await expect(refused).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(refused).rejects.toThrow(
+      `Tomás Ferreira may not decide on run ${runId}: the approvers are Priya Natarajan`,
+    );
+    expect((await flow.run(runId)).stages.approval.status).toBe('running');
+  });
+
+  it('lets anyone decide when the gate names no approvers', async () => {
+    // Prepare
+    const flow = gated([]);
+    const runId = await atTheGate(flow);
+
+    // Act
+    const run = await flow.operations.approve(runId, { by: 'someone-else' });
+
+    // Assess
+    expect(run.approval?.decision?.by).toBe('someone-else');
+  });
+
+  it('refuses with the run state what does not fit: a second decision, a run that has ended', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+    await flow.operations.approve(runId, { by: 'Priya Natarajan' });
+
+    // Act
+    const again = flow.operations.reject(runId, { by: 'Priya Natarajan', reason: 'changed my mind' });
+
+    // Assess
+    await expect(again).rejects.toBeInstanceOf(ConflictError);
+    await expect(again).rejects.toMatchObject({
+      message: `run ${runId} is not waiting for approval (approval is succeeded)`,
+      context: { run: { id: runId, status: 'running', stages: { approval: 'succeeded' } } },
+    });
+    await flow.settle();
+    await expect(flow.operations.approve(runId, { by: 'Priya Natarajan' })).rejects.toThrow(
+      `run ${runId} has ended (succeeded); there is nothing to decide`,
+    );
+  });
+
+  it('refuses a rejection without a reason, and an unknown run', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act / Assess
+    await expect(flow.operations.reject(runId, { by: 'Priya Natarajan', reason: '  ' })).rejects.toThrow(
+      new ValidationError('a reason is required'),
+    );
+    await expect(flow.operations.approve('01NOSUCHRUN', { by: 'Priya Natarajan' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('times the gate out through the watchdog: the run ends timed_out', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act
+    flow.clock.advance(2 * 3600 * 1000 + 1000);
+    const report = await flow.watchdog();
+    await flow.settle();
+
+    // Assess
+    expect(report.timedOut).toEqual([{ runId, stage: 'approval' }]);
+    const run = await flow.run(runId);
+    expect(run.status).toBe('timed_out');
+    expect(run.stages.approval.status).toBe('timed_out');
+  });
+
+  it('supersedes the run waiting at the gate when a newer one reaches it', async () => {
+    // Prepare
+    const flow = gated();
+    const older = await atTheGate(flow);
+
+    // Act
+    const newer = await atTheGate(flow);
+
+    // Assess
+    expect((await flow.run(older)).status).toBe('superseded');
+    expect((await flow.run(older)).reason).toContain(`superseded by run ${newer}`);
+    expect((await flow.run(newer)).stages.approval.status).toBe('running');
+  });
+});
+
+describe('cancel', () => {
+  it('cancels a run waiting at the gate: who and why, nothing to stop', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+
+    // Act
+    const result = await flow.operations.cancel(runId, { by: 'priya-n', reason: 'wrong branch' });
+
+    // Assess
+    expect(result.stopped).toEqual([]);
+    expect(result.run.status).toBe('cancelled');
+    expect(result.run.reason).toBe('cancelled by Priya Natarajan: wrong branch');
+    expect(result.run.stages.approval.status).toBe('skipped');
+  });
+
+  it('stops the build of a run cancelled while it builds', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig()], build: () => 'hang' });
+    const runId = await flow.push();
+    await flow.settle();
+
+    // Act
+    const result = await flow.operations.cancel(runId, { by: 'Priya Natarajan' });
+
+    // Assess
+    const buildId = (await flow.run(runId)).build!.buildId;
+    expect(result.stopped).toEqual([buildId]);
+    expect(flow.builder.stops).toEqual([{ buildId, reason: 'cancelled by Priya Natarajan' }]);
+    expect(result.run).toMatchObject({ status: 'cancelled', reason: 'cancelled by Priya Natarajan' });
+  });
+
+  it('rolls back the canary of a run cancelled during it; what the rollback reports later changes nothing', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig()] });
+    const runId = await flow.push();
+    await flow.until(async () => (await flow.run(runId)).stages.canary.status === 'running');
+    const canary = (await flow.run(runId)).canary!.deploymentId;
+
+    // Act
+    await flow.operations.cancel(runId, { by: 'Priya Natarajan', reason: 'bad timing' });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(flow.deployer.distinct('rollback')).toEqual([canary]);
+    expect(run.status).toBe('cancelled');
+    expect(run.stages.canary.status).toBe('skipped');
+    expect(flow.deployer.completions).toEqual([]);
+    expect(await flow.history(runId)).not.toContain('Rolled Back');
+    expect(run.reason).toBe('cancelled by Priya Natarajan: bad timing');
+  });
+
+  it('refuses to cancel a run that has ended, with its state', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig()] });
+    const runId = await flow.push();
+    await flow.settle();
+
+    // Act / Assess
+    await expect(flow.operations.cancel(runId, { by: 'Priya Natarajan' })).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: `run ${runId} has already ended (succeeded)`,
+    });
+  });
+});
