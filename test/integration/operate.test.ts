@@ -1,0 +1,250 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseDocument } from 'yaml';
+import { createLocalApp, type LocalApp } from '../../cli/local/create-local-app.ts';
+import { shortRunId } from '../../shared/domain/run-id.ts';
+import { silentBusLogger } from '../../shared/local/local-bus.ts';
+import {
+  appProcesses,
+  askProduction,
+  buildProcesses,
+  bumpVersion,
+  isAlive,
+  type LocalDemo,
+  logProblems,
+  makeLocalDemo,
+  production,
+  runOfCommit,
+  slowBuild,
+  stageOf,
+  waitFor,
+  waitForRun,
+} from '../support/local-demo.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/pushline.js', import.meta.url));
+const run$ = promisify(execFile);
+
+/**
+ * Issue 12's local "done means" for the gate and cancel: a real server (`createLocalApp`), a real
+ * git origin with the post-receive hook, real builds and app processes behind the real blue/green
+ * proxy — operated through the API and the `pushline` command, and checked with requests to
+ * production.
+ */
+describe('operating runs by hand, locally', () => {
+  let demo: LocalDemo;
+  let app: LocalApp;
+  let traffic: ReturnType<typeof production>;
+
+  const finished = (run: { status: string }) => run.status !== 'running';
+  const atTheGate = (run: Parameters<typeof stageOf>[0]) => stageOf(run, 'approval').status === 'running';
+  const types = (run: { events: { detailType: string }[] }) => run.events.map((e) => e.detailType);
+
+  /** `pushline <args>` as a user runs it, against this server. */
+  async function pushline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run$(process.execPath, [BIN, ...args, '--server', app.url], {
+        env: { ...process.env, PUSHLINE_SERVER: '', PUSHLINE_TOKEN: '' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  async function post(runId: string, action: string, body: object) {
+    const response = await fetch(`${app.url}/api/runs/${runId}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** What production answers now: the versions of `n` requests through the proxy. */
+  async function versionsServed(n = 20): Promise<string[]> {
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) => askProduction(demo.ports.production, i)),
+    );
+    return [...new Set(answers.map((a) => a.version ?? `status ${a.status}`))].sort();
+  }
+
+  beforeAll(async () => {
+    demo = await makeLocalDemo();
+    // The demo's pipeline, with a gate before production.
+    const file = parseDocument(readFileSync(demo.repo.configFile, 'utf8'));
+    file.setIn(['pipelines', 0, 'production', 'approval'], { required: true, timeout: '10m' });
+    writeFileSync(demo.repo.configFile, file.toString());
+    app = await createLocalApp({
+      file: demo.repo.configFile,
+      dataDir: demo.repo.dataDir,
+      port: 0,
+      env: demo.env,
+      logger: silentBusLogger,
+      quiet: true,
+    });
+    await demo.hookTo(app.url);
+    traffic = production(demo.ports.production);
+  }, 60_000);
+
+  afterAll(async () => {
+    await traffic?.stop();
+    await app?.close();
+    demo?.cleanup();
+  }, 30_000);
+
+  it('holds a run at the gate after staging, and takes it to production once approved with the command', async () => {
+    // Prepare
+    const runId = await runOfCommit(app.url, await demo.push('Version 2', bumpVersion('2.0.0')));
+    const waiting = await waitForRun(app.url, runId, 'to wait at the gate', atTheGate, 45_000);
+
+    // Act
+    const approved = await pushline('approve', shortRunId(runId), '--as', 'Priya', '-m', 'checked staging');
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 45_000);
+
+    // Assess
+    expect(stageOf(waiting, 'canary').status).toBe('pending');
+    expect(approved).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`approved run ${shortRunId(runId)}`),
+    });
+    expect(run.status).toBe('succeeded');
+    expect(run.approval?.decision).toMatchObject({
+      verdict: 'approved',
+      by: 'Priya',
+      comment: 'checked staging',
+    });
+    expect(types(run).slice(4, 8)).toEqual([
+      'Staging Deployed',
+      'Approval Requested',
+      'Approved',
+      'Canary Started',
+    ]);
+    expect(logProblems(run.events)).toEqual([]);
+    expect(await versionsServed()).toEqual(['2.0.0']);
+  }, 120_000);
+
+  it('ends a rejected run failed with who and why, and production keeps serving the release before it', async () => {
+    // Prepare
+    const runId = await runOfCommit(app.url, await demo.push('Version 3', bumpVersion('3.0.0')));
+    await waitForRun(app.url, runId, 'to wait at the gate', atTheGate, 45_000);
+
+    // Act
+    const noReason = await pushline('reject', shortRunId(runId));
+    const rejected = await post(runId, 'reject', { by: 'Tomás', reason: 'the French greeting is wrong' });
+
+    // Assess
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason is required');
+    expect(rejected.status).toBe(200);
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 10_000);
+    expect(run).toMatchObject({
+      status: 'failed',
+      reason: 'rejected by Tomás: the French greeting is wrong',
+    });
+    expect(stageOf(run, 'canary').status).toBe('skipped');
+    expect(await versionsServed()).toEqual(['2.0.0']);
+  }, 120_000);
+
+  it('refuses with 409 and the run state what does not fit, and says why on the command line', async () => {
+    // Prepare
+    const list = (await (await fetch(`${app.url}/api/runs?status=succeeded`)).json()) as {
+      runs: { id: string }[];
+    };
+    const done = list.runs[0]!.id;
+
+    // Act
+    const answer = await post(done, 'approve', {});
+    const command = await pushline('cancel', shortRunId(done));
+    const unknown = await post('ZZZZZZZZ', 'cancel', {});
+
+    // Assess
+    expect(answer.status).toBe(409);
+    expect(answer.json).toMatchObject({
+      error: `run ${done} has ended (succeeded); there is nothing to decide`,
+      run: { status: 'succeeded', stages: { production: 'succeeded' } },
+    });
+    expect(command.code).toBe(1);
+    expect(command.stderr).toContain(`pushline cancel: run ${done} has already ended (succeeded)`);
+    expect(command.stderr).toContain('the run is succeeded: source succeeded, build succeeded');
+    expect(unknown.status).toBe(404);
+  }, 30_000);
+
+  it('cancels a run at the gate', async () => {
+    // Prepare
+    const runId = await runOfCommit(app.url, await demo.push('Version 4', bumpVersion('4.0.0')));
+    await waitForRun(app.url, runId, 'to wait at the gate', atTheGate, 45_000);
+
+    // Act
+    const cancelled = await pushline('cancel', shortRunId(runId), '--as', 'Priya', '--reason', 'not today');
+
+    // Assess
+    expect(cancelled.code).toBe(0);
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 10_000);
+    expect(run).toMatchObject({ status: 'cancelled', reason: 'cancelled by Priya: not today' });
+    expect(await versionsServed()).toEqual(['2.0.0']);
+  }, 120_000);
+
+  it('cancels a run during its canary: all traffic back on the stable release, the canary stopped', async () => {
+    // Prepare
+    const runId = await runOfCommit(app.url, await demo.push('Version 5', bumpVersion('5.0.0')));
+    await waitForRun(app.url, runId, 'to wait at the gate', atTheGate, 45_000);
+    await post(runId, 'approve', { by: 'Priya' });
+    await waitForRun(
+      app.url,
+      runId,
+      'to be in its canary',
+      (r) => stageOf(r, 'canary').status === 'running',
+      20_000,
+    );
+    await waitFor(
+      'the canary to take traffic',
+      async () => (await versionsServed(30)).includes('5.0.0'),
+      10_000,
+    );
+    const canary = (await waitForRun(app.url, runId, 'its canary', (r) => r.canary !== undefined)).canary!
+      .deploymentId;
+    expect(appProcesses(demo.repo.dataDir).some((p) => p.id.includes(canary))).toBe(true);
+
+    // Act
+    const cancelled = await post(runId, 'cancel', { by: 'Priya', reason: 'wrong day to ship' });
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.stopped).toHaveLength(1);
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 10_000);
+    expect(run).toMatchObject({ status: 'cancelled', reason: 'cancelled by Priya: wrong day to ship' });
+    expect(stageOf(run, 'canary').status).toBe('skipped');
+    // Production never stays half-shifted: every request is answered by the stable release.
+    expect(await versionsServed(40)).toEqual(['2.0.0']);
+    await waitFor(
+      'the canary release to stop',
+      () => !appProcesses(demo.repo.dataDir).some((p) => p.id.includes(canary)),
+      10_000,
+    );
+  }, 120_000);
+
+  it('cancels a run during its build: the build and every process it started are stopped', async () => {
+    // Prepare
+    const runId = await runOfCommit(app.url, await demo.push('A slow build', slowBuild));
+    const building = await waitFor(
+      'the build to run',
+      () => buildProcesses(demo.repo.dataDir).find((b) => b.runId === runId && b.pids.length > 1),
+      30_000,
+    );
+
+    // Act
+    const cancelled = await post(runId, 'cancel', { by: 'Priya' });
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 10_000);
+    expect(run).toMatchObject({ status: 'cancelled', reason: 'cancelled by Priya' });
+    expect(stageOf(run, 'build').status).toBe('skipped');
+    await waitFor('no process of the build left', () => building.pids.every((pid) => !isAlive(pid)), 10_000);
+    expect(await versionsServed()).toEqual(['2.0.0']);
+  }, 120_000);
+});
