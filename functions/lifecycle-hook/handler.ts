@@ -1,10 +1,12 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import middy from '@middy/core';
+import * as z from '../../events/zod-mini.ts';
 import { CodeDeployLifecycle, type DeploymentGroupRef } from '../../shared/aws/codedeploy-lifecycle.ts';
 import { smokeChecksOf } from '../../shared/aws/codedeploy-smoke-checks.ts';
 import { JsonLogger } from '../../shared/aws/lambda/json-logger.ts';
 import { pipelineFileFromEnv, readLambdaEnv } from '../../shared/aws/lambda/lambda-env.ts';
-import { type Fetch, type LifecycleHookEvent, makeLifecycleHook } from './lifecycle-hook.ts';
+import { lambdaHandler } from '../../shared/aws/lambda/lambda-handler.ts';
+import { parseWith } from '../../shared/aws/lambda/lambda-inputs.ts';
+import { type Fetch, makeLifecycleHook } from './lifecycle-hook.ts';
 
 // Cold start: read the configuration once (failing fast), build the clients once.
 const env = readLambdaEnv();
@@ -36,9 +38,18 @@ const MAX_DEADLINE_MS = 60_000;
  * lifecycle-hook on AWS: CodeDeploy invokes it at the AppSpec hook the deployer named (smoke checks
  * of the target), and waits for its answer. See makeLifecycleHook: it always answers.
  */
-export const handler = middy(
-  async (event: LifecycleHookEvent, context: { getRemainingTimeInMillis?: () => number }) => {
-    const remaining = context?.getRemainingTimeInMillis?.() ?? MAX_DEADLINE_MS + MARGIN_MS;
+/** What CodeDeploy invokes a lifecycle hook with: the deployment and the hook execution to answer. */
+const LifecycleHookInvocation = z.looseObject({
+  DeploymentId: z.string().check(z.minLength(1)),
+  LifecycleEventHookExecutionId: z.string().check(z.minLength(1)),
+});
+
+export const handler = lambdaHandler(
+  logger,
+  parseWith(LifecycleHookInvocation, 'CodeDeploy lifecycle hook invocation'),
+  async (event, context) => {
+    const remaining = context.getRemainingTimeInMillis?.() ?? MAX_DEADLINE_MS + MARGIN_MS;
     return hook(event, { deadlineMs: Math.min(MAX_DEADLINE_MS, remaining - MARGIN_MS) });
   },
+  (event) => ({ deploymentId: event.DeploymentId }),
 );
