@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/domain/errors.ts';
+import { formatProblems } from '../../shared/domain/pipeline-file.ts';
+import { ownPortProblems } from '../../shared/domain/pipeline-rules.ts';
 import { loadPipelineFile } from '../../shared/local/local-config.ts';
 import { consoleLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../local/console-logger.ts';
 import type { LocalApp } from '../local/create-local-app.ts';
@@ -70,7 +72,14 @@ async function up(options: UpOptions): Promise<number> {
   }
   try {
     // Refuse a bad file here, where the user sees the problems — also before going into the background.
-    loadPipelineFile(file);
+    const pipelines = loadPipelineFile(file).pipelines;
+    // A target on Pushline's own port would fail at its first deployment: refuse it now, by its key.
+    const clashes = ownPortProblems(pipelines, port);
+    if (clashes.length > 0) {
+      console.error(`pushline up: ${file} puts a target on Pushline's own port ${port}:`);
+      console.error(formatProblems(clashes, file));
+      return 1;
+    }
     if (options.detach) {
       const args = ['--config', file, '--port', String(port), '--host', options.host, '--data', dataDir];
       if (options.slackApiUrl) args.push('--slack-api-url', options.slackApiUrl);

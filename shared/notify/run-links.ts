@@ -7,10 +7,8 @@ export function shortSha(commit: string): string {
   return commit.slice(0, 7);
 }
 
-/** `01JD…Q7ZK`: a ULID's time prefix and random tail, enough to tell two runs apart at a glance. */
-export function shortRunId(runId: string): string {
-  return runId.length <= 10 ? runId : `${runId.slice(0, 4)}…${runId.slice(-4)}`;
-}
+/** A run's short id, the one every place shows and accepts (`pushline show AG3H8DXR`). */
+export { shortRunId } from '../domain/run-id.ts';
 
 /** The first line of a commit message, cut to `max` characters. */
 export function firstLine(message: string, max = 100): string {
