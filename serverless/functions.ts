@@ -1,8 +1,16 @@
+import { API_ROUTES } from '../functions/api/routes.ts';
 import { SCHEDULES, SUBSCRIPTIONS, type Subscription } from '../functions/subscriptions.ts';
+
+/** A route of the stack's HTTP API: `{name}` segments are path parameters. */
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  path: string;
+}
 
 /** How a deployed function is invoked. */
 export type Trigger =
-  | { kind: 'http'; path: string }
+  /** Synchronously, by the HTTP API, for each of its routes. */
+  | { kind: 'http'; routes: readonly HttpRoute[] }
   /** By EventBridge rules generated from its entry in functions/subscriptions.ts. */
   | { kind: 'subscriptions' }
   /** Synchronously, by the outbox pipe (its enrichment step). */
@@ -34,14 +42,22 @@ export interface DeployedFunction {
 export const DEPLOYED = {
   'receive-github': {
     dir: 'receive-github',
-    trigger: { kind: 'http', path: '/webhooks/github' },
+    trigger: { kind: 'http', routes: [{ method: 'POST', path: '/webhooks/github' }] },
     timeoutSeconds: 10,
     memoryMb: 512,
   },
   'receive-gitlab': {
     dir: 'receive-gitlab',
-    trigger: { kind: 'http', path: '/webhooks/gitlab' },
+    trigger: { kind: 'http', routes: [{ method: 'POST', path: '/webhooks/gitlab' }] },
     timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  // Runs read and operated by hand (GET /api/runs…, POST …/approve|reject|cancel), bearer tokens in SSM.
+  api: {
+    dir: 'api',
+    trigger: { kind: 'http', routes: API_ROUTES.map(({ method, path }) => ({ method, path })) },
+    // A cancel stops a build and rolls a deployment back: a few AWS calls, within the HTTP API's 30 s.
+    timeoutSeconds: 15,
     memoryMb: 512,
   },
   'receive-codecommit': {

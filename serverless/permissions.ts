@@ -8,6 +8,9 @@ export type ResourceRef =
   | 'codebuild-report-groups'
   | 'secrets'
   | 'secrets-manager'
+  /** The api function's tokens: the SSM parameter `/<service>/<stage>/api-tokens` (or that Secrets Manager secret). */
+  | 'api-tokens-parameter'
+  | 'api-tokens-secret'
   | 'codecommit-repos'
   | 'bus'
   /** The deployment groups of the pipeline file's `codedeploy` targets: all, staging's, production's. */
@@ -94,6 +97,15 @@ const CONTROL = ['codedeploy:GetDeployment', 'codedeploy:ContinueDeployment', 'c
 export const PERMISSIONS: Record<DeployedName, Statement[]> = {
   'receive-github': [...RUN_STORE, ...SECRETS],
   'receive-gitlab': [...RUN_STORE, ...SECRETS],
+  // Reads and operates runs: cancel stops the build (StopBuild alone) or rolls back a deployment of
+  // either environment (CodeDeployControl); the tokens are one secret, not the whole prefix.
+  api: [
+    ...RUN_STORE,
+    { actions: ['codebuild:StopBuild'], resources: ['codebuild-projects'] },
+    { actions: CONTROL, resources: ['codedeploy-groups'] },
+    { actions: ['ssm:GetParameter'], resources: ['api-tokens-parameter'] },
+    { actions: ['secretsmanager:GetSecretValue'], resources: ['api-tokens-secret'] },
+  ],
   'receive-codecommit': [
     ...RUN_STORE,
     { actions: ['codecommit:GetCommit', 'codecommit:GetDifferences'], resources: ['codecommit-repos'] },

@@ -75,6 +75,11 @@ export function resolveRefs(ref: ResourceRef, file: PushlineFile, names: StackNa
       return [sub(`${ARN}:ssm:${HERE}:parameter/${names.service}/${names.stage}/*`)];
     case 'secrets-manager':
       return [sub(`${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/*`)];
+    case 'api-tokens-parameter':
+      return [sub(`${ARN}:ssm:${HERE}:parameter/${names.service}/${names.stage}/api-tokens`)];
+    case 'api-tokens-secret':
+      // Secrets Manager appends six random characters to a secret's name in its ARN.
+      return [sub(`${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/api-tokens-??????`)];
     case 'codecommit-repos':
       return unique(file.pipelines.flatMap((p) => (p.source.codecommit ? [p.source.codecommit] : []))).map(
         (repo) => sub(`${ARN}:codecommit:${HERE}:${repo}`),

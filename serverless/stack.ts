@@ -36,7 +36,7 @@ export function stack({
     DEPLOYED_NAMES.map((name) => {
       const fn = deployed(name);
       const stem = logicalStem(name);
-      const trigger = fn.trigger as { kind: string; path?: string };
+      const { trigger } = fn;
       const environment = environmentOf(name, names, options);
       return [
         stem[0]!.toLowerCase() + stem.slice(1),
@@ -49,7 +49,10 @@ export function stack({
           ...(fn.reservedConcurrency ? { reservedConcurrency: fn.reservedConcurrency } : {}),
           ...(Object.keys(environment).length > 0 ? { environment } : {}),
           // Rules and schedules are generated resources (resources.ts), not serverless events.
-          events: trigger.kind === 'http' ? [{ httpApi: { method: 'POST', path: trigger.path } }] : [],
+          events:
+            trigger.kind === 'http'
+              ? trigger.routes.map(({ method, path }) => ({ httpApi: { method, path } }))
+              : [],
         },
       ];
     }),

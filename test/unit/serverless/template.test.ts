@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { API_ROUTES } from '../../../functions/api/routes.ts';
 import { SCHEDULES, SUBSCRIPTIONS, type Subscription } from '../../../functions/subscriptions.ts';
 import { type EventPattern, matchesPattern } from '../../../serverless/event-pattern.ts';
 import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from '../../../serverless/functions.ts';
@@ -331,12 +332,65 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it('routes POST /webhooks/github and /webhooks/gitlab of the HTTP API to their receivers', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route')
-      .map(([, r]) => r.Properties.RouteKey)
-      .sort();
+  it('routes the webhooks and the api routes of functions/api/routes.ts on the HTTP API, each to its function', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => {
+      const integration = stack.template.Resources[String(r.Properties.Target['Fn::Join'][1][1].Ref)]!;
+      return {
+        route: r.Properties.RouteKey as string,
+        fn: integration.Properties.IntegrationUri['Fn::GetAtt'][0] as string,
+      };
+    });
 
-    expect(routes).toEqual(['POST /webhooks/github', 'POST /webhooks/gitlab']);
+    expect(routes.sort((a, b) => a.route.localeCompare(b.route))).toEqual(
+      [
+        { route: 'POST /webhooks/github', fn: 'ReceiveGithubLambdaFunction' },
+        { route: 'POST /webhooks/gitlab', fn: 'ReceiveGitlabLambdaFunction' },
+        ...API_ROUTES.map((r) => ({ route: `${r.method} ${r.path}`, fn: 'ApiLambdaFunction' })),
+      ].sort((a, b) => a.route.localeCompare(b.route)),
+    );
+    expect(routes.map((r) => r.route)).toEqual(
+      expect.arrayContaining([
+        'GET /api/runs',
+        'GET /api/runs/{id}',
+        'POST /api/runs/{id}/approve',
+        'POST /api/runs/{id}/reject',
+        'POST /api/runs/{id}/cancel',
+      ]),
+    );
+  });
+
+  it('lets the api read its one token parameter, stop builds of the projects and roll back deployments of the groups', () => {
+    const statements = stack.template.Resources.ApiRole!.Properties.Policies[0].PolicyDocument.Statement as {
+      Action: string[];
+      Resource: { 'Fn::Sub'?: string }[];
+    }[];
+    const on = (action: string) =>
+      statements.find((s) => s.Action.includes(action))!.Resource.map((r) => r['Fn::Sub'] ?? r);
+
+    expect(on('ssm:GetParameter')).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pushline/dev/api-tokens',
+    ]);
+    expect(on('secretsmanager:GetSecretValue')).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pushline/dev/api-tokens-??????',
+    ]);
+    expect(on('codebuild:StopBuild')).toEqual([
+      expect.stringMatching(/:project\/acme-web-build$/),
+      expect.stringMatching(/:project\/payments-api-build$/),
+    ]);
+    expect(statements.flatMap((s) => s.Action)).not.toContain('codebuild:StartBuild');
+    expect(statements.flatMap((s) => s.Action)).not.toContain('codedeploy:CreateDeployment');
+    // A cancel may roll back a staging deployment as well as a canary.
+    expect(on('codedeploy:StopDeployment')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/deploymentgroup:acme-web\/acme-web-staging$/),
+        expect.stringMatching(/deploymentgroup:acme-web\/acme-web-production$/),
+      ]),
+    );
+    // Synchronous behind the HTTP API: no DLQ, and within its 30 s integration timeout.
+    expect(isAsync('api')).toBe(false);
+    expect(stack.template.Resources.ApiLambdaFunction!.Properties.Timeout).toBeLessThan(30);
   });
 
   describe('bundles', () => {

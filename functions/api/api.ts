@@ -1,0 +1,138 @@
+import { AmbiguousRunIdError, resolveRunId } from '../../shared/app/resolve-run-id.ts';
+import { makeRunOperations, type RunOperationsDeps } from '../../shared/app/run-operations.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
+import { describeError, errorResponse } from '../../shared/http/error-response.ts';
+import {
+  type ActionBody,
+  type ApiToken,
+  authenticate,
+  parseActionBody,
+} from '../../shared/http/operation-requests.ts';
+import { describeRun, listRuns, parseRunQuery, summariseRun } from '../../shared/http/run-views.ts';
+import type { WebhookResponse } from '../../shared/http/webhook.ts';
+import type { Logger } from '../../shared/ports/logger.ts';
+import { type ApiRequest, matchRoute } from './router.ts';
+import { API_ROUTES, type ApiRouteName } from './routes.ts';
+
+export interface ApiDeps extends Omit<RunOperationsDeps, 'logger'> {
+  /** The tokens that may use the API, each with the name its actions are recorded under. */
+  tokens: () => Promise<readonly ApiToken[]>;
+}
+
+/** What a route is given: the request, its path parameters, and who is asking (the token's name). */
+interface RouteCall {
+  request: ApiRequest;
+  params: Record<string, string>;
+  by: string;
+  logger: Logger;
+}
+
+type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
+
+/**
+ * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}` and
+ * `POST /api/runs/{id}/approve|reject|cancel`, with the same views (shared/http/run-views.ts) and
+ * the same `RunOperations` as local mode's server, so a client (the CLI) cannot tell them apart.
+ *
+ * Every request needs `Authorization: Bearer <token>`; it is checked first, before the route, the
+ * body or a run is read, and a missing or wrong token is 401. The token's name is who acts: the
+ * `by` of a body is ignored (a token names the actor; a body could name anyone). Errors answer by
+ * `statusForError` (400, 403, 404, 409 with the run's state, 503), an ambiguous short id 400 with
+ * its candidates; never a stack trace. One log line per request says the route, the run and who —
+ * never a header or the body.
+ */
+export function makeApi(deps: ApiDeps) {
+  const { store, clock } = deps;
+
+  async function runIdOf(text: string): Promise<string> {
+    try {
+      return await resolveRunId(store, text);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError(`run ${text} does not exist`);
+      throw error;
+    }
+  }
+
+  /** An action on a run: the body parsed, the run named, the operation called with the token's name. */
+  const action =
+    (
+      act: (
+        operations: ReturnType<typeof makeRunOperations>,
+        runId: string,
+        by: string,
+        body: ActionBody,
+      ) => Promise<object>,
+    ): RouteHandler =>
+    async ({ request, params, by, logger }) => {
+      const body = parseActionBody(request.body);
+      const runId = await runIdOf(params.id!);
+      const operations = makeRunOperations({ ...deps, logger });
+      return { statusCode: 200, body: { ...(await act(operations, runId, by, body)) } };
+    };
+
+  const routes: Record<ApiRouteName, RouteHandler> = {
+    list: async ({ request }) => ({
+      statusCode: 200,
+      body: await listRuns(store, parseRunQuery(request.query), clock.now()),
+    }),
+    show: async ({ params }) => {
+      const detail = await describeRun(store, params.id!, clock.now());
+      if (!detail) throw new NotFoundError(`run ${params.id} does not exist`);
+      return { statusCode: 200, body: { ...detail } };
+    },
+    approve: action(async (operations, runId, by, { comment }) => ({
+      run: summariseRun(
+        await operations.approve(runId, { by, ...(comment ? { comment } : {}) }),
+        clock.now(),
+      ),
+    })),
+    reject: action(async (operations, runId, by, { reason, comment }) => {
+      const why = reason ?? comment;
+      return {
+        run: summariseRun(
+          await operations.reject(runId, { by, ...(why ? { reason: why } : {}) }),
+          clock.now(),
+        ),
+      };
+    }),
+    cancel: action(async (operations, runId, by, { reason, comment }) => {
+      const why = reason ?? comment;
+      const result = await operations.cancel(runId, { by, ...(why ? { reason: why } : {}) });
+      return {
+        run: summariseRun(result.run, clock.now()),
+        stopped: result.stopped,
+        notStopped: result.notStopped,
+      };
+    }),
+  };
+
+  return async function api(request: ApiRequest, logger: Logger): Promise<WebhookResponse> {
+    const match = matchRoute(API_ROUTES, request.method, request.path);
+    const route = match ? `${match.route.method} ${match.route.path}` : request.method.toUpperCase();
+    const runId = match?.params.id;
+    let by: string | undefined;
+    let response: WebhookResponse;
+    try {
+      // Who asks, before anything else: no token, no read (not even of the tokens).
+      const authorization = request.headers.authorization;
+      by = authenticate(authorization, authorization ? await deps.tokens() : []);
+      if (!match) throw new NotFoundError(`no route ${request.method.toUpperCase()} ${request.path}`);
+      response = await routes[match.route.name]({ request, params: match.params, by, logger });
+    } catch (error) {
+      response = errorResponse(error);
+      // An ambiguous short id lists its candidates, so a client can offer them.
+      if (error instanceof AmbiguousRunIdError) response.body.candidates = error.candidates;
+      if (response.statusCode >= 500)
+        logger.error('api request failed', { route, runId, by, error: describeError(error) });
+    }
+    logger.info('api request', {
+      route,
+      ...(runId ? { runId } : {}),
+      ...(by ? { by } : {}),
+      statusCode: response.statusCode,
+    });
+    return response;
+  };
+}
+
+export type Api = ReturnType<typeof makeApi>;
