@@ -5,6 +5,10 @@ import type { Route, RouteResult } from './http-server.ts';
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'stages.js': 'text/javascript; charset=utf-8',
+  'gate.js': 'text/javascript; charset=utf-8',
+  'run-actions.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
 
@@ -17,7 +21,8 @@ async function asset(name: string): Promise<RouteResult> {
 
 /**
  * The dashboard: a static page over the JSON API, served at `/` (the runs) and `/runs/:id` (one
- * run), with its script and style under `/dashboard/`. Only the files listed here are served.
+ * run), with its scripts (ES modules) and style under `/dashboard/`. Only the files listed here
+ * are served. The run page's buttons post to the operation routes (shared/local/operation-routes.ts).
  */
 export function dashboardRoutes(): Route[] {
   return [

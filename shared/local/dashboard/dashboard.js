@@ -1,37 +1,11 @@
 // Pushline's dashboard: a dependency-free page over the JSON API (GET /api/runs, GET /api/runs/:id).
-// It polls every two seconds; what it shows is always the store's current state.
+// It polls every two seconds; what it shows is always the store's current state. The run page also
+// operates the run (approve, reject, cancel: run-actions.js).
 
-const STAGES = ['source', 'build', 'staging', 'canary', 'production'];
-const $ = (selector) => document.querySelector(selector);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'class') node.className = value;
-    else if (key.startsWith('data-')) node.setAttribute(key, value);
-    else node[key] = value;
-  }
-  for (const child of children.flat())
-    if (child != null) node.append(child instanceof Node ? child : String(child));
-  return node;
-}
-
-function seconds(from) {
-  if (!from) return undefined;
-  return Math.max(0, Math.round((Date.now() - Date.parse(from)) / 1000));
-}
-
-function duration(s) {
-  if (s === undefined) return '';
-  if (s >= 3600) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  if (s >= 60) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${s}s`;
-}
-
-function ago(iso) {
-  const s = seconds(iso);
-  return s === undefined ? '' : `${duration(s)} ago`;
-}
+import { $, ago, duration, el, shortId, words } from './dom.js';
+import { renderGate } from './gate.js';
+import { renderActions, setUpActions } from './run-actions.js';
+import { shownStages, stageWords, waitsForApproval } from './stages.js';
 
 function refName(source) {
   return source.branch ?? source.tag ?? source.ref;
@@ -43,24 +17,23 @@ async function getJson(url) {
   return response.json();
 }
 
-/** The API lists a run's stages in order: `[{ name, status, durationSeconds, reason }]`. */
-function stageOf(run, name) {
-  return run.stages.find((stage) => stage.name === name) ?? { name, status: 'pending' };
-}
-
 function stagePills(run) {
   return el(
     'ol',
     { class: 'stages' },
-    STAGES.map((stage) => {
-      const state = stageOf(run, stage);
-      return el('li', {
-        class: `stage ${state.status}`,
-        title: `${stage}: ${state.status}`,
-        'data-stage': stage,
-      });
-    }),
+    shownStages(run).map((stage) =>
+      el('li', {
+        class: `stage ${stage.status}`,
+        title: `${stage.name}: ${stageWords(stage)}`,
+        'data-stage': stage.name,
+      }),
+    ),
   );
+}
+
+/** A run waiting at its gate says so beside its stages, where a glance at the list finds it. */
+function gateBadge(run) {
+  return waitsForApproval(run) ? el('span', { class: 'badge waiting' }, 'waiting for approval') : null;
 }
 
 async function renderRuns() {
@@ -82,8 +55,8 @@ async function renderRuns() {
         el('td', {}, run.pipeline),
         el('td', {}, refName(run.source)),
         el('td', { class: 'mono', title: run.source.message }, run.source.commit.slice(0, 7)),
-        el('td', {}, stagePills(run)),
-        el('td', { class: `status ${run.status}` }, run.status.replace('_', ' ')),
+        el('td', {}, stagePills(run), gateBadge(run)),
+        el('td', { class: `status ${run.status}` }, words(run.status)),
         el('td', {}, ago(run.createdAt)),
         el('td', {}, duration(run.durationSeconds)),
       ),
@@ -101,6 +74,11 @@ function describe(entry) {
   const data = entry.data ?? {};
   if (entry.disposition === 'ignored') return `ignored: ${entry.reason}`;
   const parts = [];
+  if (data.by) parts.push(`by ${data.by}`);
+  if (data.comment) parts.push(`“${data.comment}”`);
+  if (data.approvers)
+    parts.push(data.approvers.length ? `approvers: ${data.approvers.join(', ')}` : 'anyone may decide');
+  if (data.stagingUrl) parts.push(data.stagingUrl);
   if (data.tests?.total === 0) parts.push('no test report');
   else if (data.tests) parts.push(`${data.tests.passed}/${data.tests.total} tests passed`);
   if (data.failingTests?.length) parts.push(`failing: ${data.failingTests.join(', ')}`);
@@ -110,11 +88,6 @@ function describe(entry) {
   if (data.trafficPercent !== undefined) parts.push(`${data.trafficPercent}% of traffic`);
   if (data.url) parts.push(data.url);
   return parts.join(' · ');
-}
-
-/** A run's short id: the last 8 characters of its ULID (random, so unique), as `pushline runs` shows it. */
-function shortId(id) {
-  return id.slice(-8);
 }
 
 const NO_TEST_REPORT =
@@ -127,28 +100,30 @@ async function renderRun(id) {
     `${run.pipeline} `,
     el('span', { class: 'mono', title: run.id }, shortId(run.id)),
     ' ',
-    el('span', { class: `status ${run.status}` }, run.status.replace('_', ' ')),
+    el('span', { class: `status ${run.status}` }, words(run.status)),
+    ...(waitsForApproval(run) ? [' ', gateBadge(run)] : []),
   );
   const source = run.source;
   $('#run-source').replaceChildren(
     el('span', { class: 'mono' }, source.commit.slice(0, 7)),
     ` on ${refName(source)} by ${source.author}: `,
     el('q', {}, source.message.split('\n')[0]),
-    run.reason ? el('div', {}, `Reason: ${run.reason}`) : null,
+    ...(run.reason ? [el('div', {}, `Reason: ${run.reason}`)] : []),
   );
   $('#run-stages').replaceChildren(
-    ...STAGES.map((stage) => {
-      const state = stageOf(run, stage);
-      return el(
+    ...shownStages(run).map((stage) =>
+      el(
         'li',
-        { class: state.status, 'data-stage': stage },
-        el('div', { class: 'name' }, stage),
-        el('div', { class: 'meta' }, state.status.replace('_', ' ')),
-        el('div', { class: 'meta' }, duration(state.durationSeconds)),
-        state.reason ? el('div', { class: 'meta' }, state.reason) : null,
-      );
-    }),
+        { class: stage.status, 'data-stage': stage.name },
+        el('div', { class: 'name' }, stage.name),
+        el('div', { class: 'meta' }, stageWords(stage)),
+        el('div', { class: 'meta' }, duration(stage.durationSeconds)),
+        stage.reason ? el('div', { class: 'meta' }, stage.reason) : null,
+      ),
+    ),
   );
+  renderGate($('#run-gate'), run);
+  renderActions(run);
   const facts = [];
   if (run.build?.tests?.total === 0) facts.push(['Tests', NO_TEST_REPORT]);
   else if (run.build?.tests)
@@ -222,5 +197,6 @@ document.addEventListener('click', (event) => {
 });
 window.addEventListener('popstate', refresh);
 $('#pipeline-filter').addEventListener('change', refresh);
+setUpActions(refresh);
 refresh();
 setInterval(refresh, 2000);
