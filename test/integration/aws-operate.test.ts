@@ -1,0 +1,422 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandOutput,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  BatchGetBuildsCommand,
+  type BatchGetBuildsCommandOutput,
+  BatchGetReportsCommand,
+  type BatchGetReportsCommandOutput,
+  CodeBuildClient,
+  StartBuildCommand,
+  type StartBuildCommandInput,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { sign } from '@octokit/webhooks-methods';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type EventPattern, matchesPattern } from '../../serverless/event-pattern.ts';
+import { DEPLOYED_NAMES, logicalStem } from '../../serverless/functions.ts';
+import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
+import { shortRunId } from '../../shared/domain/run-id.ts';
+import { awsFixture, awsResponse } from '../contract/aws/support/aws-shapes.ts';
+import { type LocalDynamo, startLocalDynamo } from '../contract/aws/support/dynalite-server.ts';
+import { createPushlineTable, localClient } from '../contract/aws/support/pushline-table.ts';
+import { packagedStack } from '../unit/serverless/support/packaged-stack.ts';
+import { SimulatedCodeDeploy } from '../unit/serverless/support/simulated-codedeploy.ts';
+import { ACCOUNT, environmentOf, REGION } from '../unit/serverless/support/template-values.ts';
+import { copy, githubExamples } from '../unit/shared/sources/github-examples.ts';
+
+/**
+ * Operating runs by hand on AWS, end to end in one process, as aws-simulation.test.ts plays the
+ * rest of AWS mode: the real handler exports with the packaged template's environment, dynalite
+ * for the table, the template's rules routing events, the outbox simulated from the table's new
+ * items through the real `publish`; CodeBuild, CodeDeploy, CloudWatch, Scheduler and SSM answer in
+ * AWS's documented shapes. The `api` function is called as the HTTP API calls it (payload 2.0),
+ * with a bearer token from its SSM parameter.
+ */
+type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
+type Envelope = { 'detail-type': string; source: string; detail: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+
+const SECRET = 'operate-webhook-secret';
+const TOKENS = { 'Priya Natarajan': 'tok-priya-7c2e9a4f1b3d5e60', 'release-bot': 'tok-bot-3e8d1c6a9f2b4e71' };
+const TASK_DEFINITION = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/hello:8`;
+const ALB = { TargetGroup: 'targetgroup/hello-green/6d0ecf831eec9f09' };
+const ecsTarget = (deploymentGroup: string, more: Record<string, unknown> = {}) => ({
+  application: 'hello',
+  deploymentGroup,
+  platform: 'ECS',
+  container: 'web',
+  containerPort: 8080,
+  ...more,
+});
+const canary = {
+  interval: '1m',
+  bake: '2m',
+  alarms: ['hello-5xx'],
+  metrics: [
+    {
+      name: 'requests',
+      cloudwatch: {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'RequestCountPerTarget',
+        dimensions: ALB,
+        stat: 'Sum',
+      },
+      min: 1,
+    },
+  ],
+};
+
+/** One pipeline per scenario, so no run supersedes another's. */
+const PIPELINES = {
+  people: { 'Priya Natarajan': { github: 'priya-n' } },
+  pipelines: [
+    {
+      name: 'gated',
+      source: { github: 'Codertocat/Hello-World' },
+      on: { branches: ['master'] },
+      build: { codebuild: { project: 'gated-build' } },
+      staging: { codedeploy: ecsTarget('gated-staging') },
+      production: {
+        codedeploy: ecsTarget('gated-production', {
+          deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+        }),
+        approval: { required: true, approvers: ['Priya Natarajan'] },
+        canary,
+      },
+    },
+    {
+      name: 'slow-build',
+      source: { github: 'Codertocat/Hello-World' },
+      on: { branches: ['slow/**'] },
+      build: { codebuild: { project: 'slow-build' } },
+    },
+    {
+      name: 'canaried',
+      source: { github: 'Codertocat/Hello-World' },
+      on: { branches: ['canary/**'] },
+      build: { codebuild: { project: 'canaried-build' } },
+      production: {
+        codedeploy: ecsTarget('canaried-production', {
+          deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+        }),
+        canary,
+      },
+    },
+  ],
+};
+
+const codebuild = mockClient(CodeBuildClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const scheduler = mockClient(SchedulerClient);
+const ssm = mockClient(SSMClient);
+const codedeploy = new SimulatedCodeDeploy();
+const context = { awsRequestId: 'operate', functionName: 'operate' };
+const push = githubExamples('push').find((e) => e.payload.ref === 'refs/heads/master')!.payload;
+
+describe('operating runs on AWS through the api function', () => {
+  let dynamo: LocalDynamo;
+  let store: DynamoRunStore;
+  let rules: { target: string; bus: string; pattern: EventPattern }[];
+  let pipeFilter: EventPattern;
+  const handlers: Record<string, Handler> = {};
+  const seen = new Set<string>();
+  const builds = new Map<string, StartBuildCommandInput>();
+
+  /** EventBridge: every rule on the bus whose pattern matches invokes its target. */
+  async function putEvent(bus: 'pushline' | 'default', envelope: Envelope): Promise<void> {
+    for (const rule of rules.filter((r) => r.bus === bus && matchesPattern(r.pattern, envelope))) {
+      const handler = rule.target === 'notify' ? undefined : handlers[rule.target];
+      if (handler) await handler(envelope, context);
+      await pumpStream();
+    }
+  }
+
+  /** The table's stream → the outbox pipe (its filter, the publish enrichment) → the Pushline bus. */
+  async function pumpStream(): Promise<void> {
+    const { Items = [] } = await localClient(dynamo.endpoint).send(
+      new ScanCommand({ TableName: process.env.PUSHLINE_TABLE }),
+    );
+    const fresh = Items.filter((item) => !seen.has(`${item.pk?.S}|${item.sk?.S}`)).sort((a, b) =>
+      `${a.recordedAt?.S}${a.sk?.S}`.localeCompare(`${b.recordedAt?.S}${b.sk?.S}`),
+    );
+    for (const item of fresh) seen.add(`${item.pk?.S}|${item.sk?.S}`);
+    const records = fresh
+      .map((NewImage: Record<string, AttributeValue>) => ({ eventName: 'INSERT', dynamodb: { NewImage } }))
+      .filter((record) => matchesPattern(pipeFilter, record));
+    if (records.length === 0) return;
+    const entries = (await handlers.publish!(records, context)) as {
+      detailType: string;
+      detail: Envelope['detail'];
+    }[];
+    for (const [i, entry] of entries.entries()) {
+      await putEvent('pushline', {
+        version: '0',
+        id: `operate-${seen.size}-${i}`,
+        'detail-type': entry.detailType,
+        source: 'pushline',
+        account: ACCOUNT,
+        time: new Date().toISOString(),
+        region: REGION,
+        resources: [],
+        detail: entry.detail,
+      });
+    }
+  }
+
+  /** A signed GitHub push to `branch`: the run it started, once everything it set off is done. */
+  async function githubPush(branch: string, delivery: string): Promise<string> {
+    const payload = copy(push);
+    payload.ref = `refs/heads/${branch}`;
+    const body = JSON.stringify(payload);
+    const response = (await handlers['receive-github']!(
+      {
+        version: '2.0',
+        routeKey: 'POST /webhooks/github',
+        rawPath: '/webhooks/github',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': await sign(SECRET, body),
+        },
+        body,
+        isBase64Encoded: false,
+        requestContext: { requestId: delivery, http: { method: 'POST', path: '/webhooks/github' } },
+      },
+      context,
+    )) as { statusCode: number; body: string };
+    await pumpStream();
+    return (JSON.parse(response.body) as { runs: { runId: string }[] }).runs[0]!.runId;
+  }
+
+  /** CodeBuild reports the build of `project` succeeded (its state change on the default bus). */
+  async function buildSucceeds(project: string): Promise<void> {
+    const buildId = [...builds.keys()].findLast((id) => id.startsWith(`${project}:`))!;
+    const event = awsFixture<Envelope>('codebuild-build-state-change-succeeded');
+    event.detail['build-id'] = `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/${buildId}`;
+    event.detail['project-name'] = project;
+    await putEvent('default', event);
+  }
+
+  /** Someone operates a run through the HTTP API: `POST /api/runs/{id}/<action>` with their token. */
+  async function operate(action: 'approve' | 'cancel', runId: string, token: string, body: object) {
+    const path = `/api/runs/${shortRunId(runId)}/${action}`;
+    const response = (await handlers.api!(
+      {
+        version: '2.0',
+        routeKey: `POST /api/runs/{id}/${action}`,
+        rawPath: path,
+        rawQueryString: '',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        isBase64Encoded: false,
+        pathParameters: { id: shortRunId(runId) },
+        requestContext: { requestId: `api-${action}`, http: { method: 'POST', path } },
+      },
+      context,
+    )) as { statusCode: number; body: string };
+    await pumpStream();
+    return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown> };
+  }
+
+  const logOf = async (runId: string) => (await store.log(runId)).map((e) => e.detailType);
+
+  beforeAll(async () => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const [stack, local] = await Promise.all([packagedStack(), startLocalDynamo()]);
+    dynamo = local;
+    const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-operate');
+    store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
+    const resources = stack.template.Resources;
+    const names = new Map(DEPLOYED_NAMES.map((name) => [`${logicalStem(name)}LambdaFunction`, name]));
+    rules = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => ({
+        target: names.get(r.Properties.Targets[0].Arn['Fn::GetAtt'][0])!,
+        bus: r.Properties.EventBusName === 'default' ? 'default' : 'pushline',
+        pattern: r.Properties.EventPattern,
+      }));
+    const pipe = Object.values(resources).find((r) => r.Type === 'AWS::Pipes::Pipe')!;
+    pipeFilter = JSON.parse(pipe.Properties.SourceParameters.FilterCriteria.Filters[0].Pattern);
+
+    // One process plays every function: each reads its own variables of the template's environment.
+    Object.assign(process.env, ...[...names.keys()].map((id) => environmentOf(stack, id)), {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      PUSHLINE_TABLE: table,
+      PUSHLINE_PIPELINES: JSON.stringify(PIPELINES),
+    });
+    const prefix = process.env.PUSHLINE_SECRETS_PREFIX;
+    const parameter = (name: string, value: string) =>
+      ssm.on(GetParameterCommand, { Name: `${prefix}${name}` }).resolves({
+        Parameter: { Name: `${prefix}${name}`, Type: 'SecureString', Value: value, Version: 1 },
+      });
+    parameter('github-webhook-secret', SECRET);
+    parameter('api-tokens', JSON.stringify(TOKENS));
+
+    codebuild.on(StartBuildCommand).callsFake((input: StartBuildCommandInput) => {
+      const id = `${input.projectName}:${String(builds.size + 1).padStart(8, '0')}-0000-4000-8000-000000000000`;
+      builds.set(id, input);
+      return {
+        build: { id, arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/${id}`, buildStatus: 'IN_PROGRESS' },
+      };
+    });
+    codebuild.on(StopBuildCommand).callsFake(({ id }: { id: string }) => ({
+      build: { id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' },
+    }));
+    codebuild.on(BatchGetBuildsCommand).callsFake(({ ids }: { ids: string[] }) => {
+      const response = awsResponse<BatchGetBuildsCommandOutput>('codebuild-batch-get-builds-succeeded');
+      const build = response.builds![0]!;
+      const input = builds.get(ids[0]!)!;
+      Object.assign(build, { id: ids[0], buildStatus: 'SUCCEEDED', projectName: input.projectName });
+      build.environment!.environmentVariables = input.environmentVariablesOverride!;
+      build.exportedEnvironmentVariables = [{ name: 'TASK_DEFINITION_ARN', value: TASK_DEFINITION }];
+      return response;
+    });
+    // Every test passed: no failing cases to describe.
+    const reports = awsResponse<BatchGetReportsCommandOutput>('codebuild-batch-get-reports');
+    reports.reports![0]!.testSummary!.statusCounts = { SUCCEEDED: 28 };
+    codebuild.on(BatchGetReportsCommand).resolves(reports);
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map(({ Id }) => ({
+        Id,
+        Timestamps: [new Date()],
+        Values: [60],
+        StatusCode: 'Complete',
+      })),
+      Messages: [],
+    }));
+    const alarm = awsResponse<DescribeAlarmsCommandOutput>('cloudwatch-describe-alarms').MetricAlarms![0]!;
+    cloudwatch.on(DescribeAlarmsCommand).callsFake(({ AlarmNames = [] }: { AlarmNames?: string[] }) => ({
+      MetricAlarms: AlarmNames.map((AlarmName) => ({ ...alarm, AlarmName, StateValue: 'OK' })),
+      CompositeAlarms: [],
+    }));
+    scheduler.on(CreateScheduleCommand).callsFake((input: { GroupName?: string; Name?: string }) => ({
+      ScheduleArn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${input.GroupName}/${input.Name}`,
+    }));
+
+    for (const name of DEPLOYED_NAMES.filter((n) => n !== 'notify' && n !== 'receive-gitlab')) {
+      handlers[name] = ((await import(`../../functions/${name}/handler.ts`)) as { handler: Handler }).handler;
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await dynamo?.close();
+  });
+
+  it('takes a run approved at the gate on to the canary: CreateDeployment to production follows', async () => {
+    // Prepare: a push, its build and staging; the run stops at the gate
+    const runId = await githubPush('master', 'delivery-gated');
+    await buildSucceeds('gated-build');
+    const staging = codedeploy.lastIn('gated-staging')!.deploymentId!;
+    await putEvent('default', codedeploy.stateChange(staging, 'SUCCESS'));
+    expect(await logOf(runId)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Tests Passed',
+      'Staging Started',
+      'Staging Deployed',
+      'Approval Requested',
+    ]);
+    expect(codedeploy.lastIn('gated-production')).toBeUndefined();
+
+    // Act: Priya approves through the HTTP API
+    const { status, json } = await operate('approve', runId, TOKENS['Priya Natarajan'], {
+      comment: 'checked the checkout on staging',
+    });
+
+    // Assess: the decision is recorded under her token's name, and the canary starts
+    expect(status).toBe(200);
+    expect(json.run).toMatchObject({ id: runId, status: 'running' });
+    expect(await logOf(runId)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Tests Passed',
+      'Staging Started',
+      'Staging Deployed',
+      'Approval Requested',
+      'Approved',
+      'Canary Started',
+    ]);
+    const approved = (await store.log(runId)).find((e) => e.detailType === 'Approved')!;
+    expect(approved.detail.data).toEqual({
+      by: 'Priya Natarajan',
+      comment: 'checked the checkout on staging',
+    });
+    expect(codedeploy.created.at(-1)).toMatchObject({
+      applicationName: 'hello',
+      deploymentGroupName: 'gated-production',
+      deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+    });
+    expect((await store.get(runId))!.run.canary?.deploymentId).toBe(
+      codedeploy.lastIn('gated-production')!.deploymentId,
+    );
+  });
+
+  it('cancels a run during its build: StopBuild with the build id, the run cancelled by the token’s name', async () => {
+    // Prepare: the build is under way
+    const runId = await githubPush('slow/1', 'delivery-slow');
+    const buildId = (await store.get(runId))!.run.build!.buildId;
+    expect(buildId).toMatch(/^slow-build:/);
+
+    // Act
+    const { status, json } = await operate('cancel', runId, TOKENS['release-bot'], {
+      by: 'someone else',
+      reason: 'wrong branch',
+    });
+
+    // Assess
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ stopped: [buildId], notStopped: [] });
+    expect(codebuild.commandCalls(StopBuildCommand)[0]!.args[0].input).toEqual({ id: buildId });
+    const run = (await store.get(runId))!.run;
+    expect(run.status).toBe('cancelled');
+    expect(run.reason).toBe('cancelled by release-bot: wrong branch');
+    expect(await logOf(runId)).toEqual(['Run Started', 'Build Started', 'Run Finished']);
+  });
+
+  it('cancels a run during its canary: StopDeployment with autoRollbackEnabled, the run cancelled', async () => {
+    // Prepare: no staging, so the canary starts once the build passes
+    const runId = await githubPush('canary/1', 'delivery-canary');
+    await buildSucceeds('canaried-build');
+    const deploymentId = codedeploy.lastIn('canaried-production')!.deploymentId!;
+    expect(await logOf(runId)).toContain('Canary Started');
+
+    // Act
+    const { status, json } = await operate('cancel', runId, TOKENS['Priya Natarajan'], {
+      reason: 'errors in the new checkout',
+    });
+
+    // Assess: CodeDeploy was told to stop the canary and shift the traffic back
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ stopped: [deploymentId], notStopped: [] });
+    expect(codedeploy.stopped[0]).toEqual({ deploymentId, autoRollbackEnabled: true });
+    expect(codedeploy.deployments.get(deploymentId)?.rollbackInfo?.rollbackDeploymentId).toBeDefined();
+    const run = (await store.get(runId))!.run;
+    expect(run.status).toBe('cancelled');
+    expect(run.reason).toBe('cancelled by Priya Natarajan: errors in the new checkout');
+  });
+
+  it('refuses a second cancel with 409 and the run’s state', async () => {
+    const runId = (await store.list({ pipeline: 'canaried' })).runs[0]!.id;
+
+    const { status, json } = await operate('cancel', runId, TOKENS['Priya Natarajan'], {});
+
+    expect(status).toBe(409);
+    expect(json).toMatchObject({ run: { id: runId, status: 'cancelled' } });
+  });
+});
