@@ -179,6 +179,18 @@ export const RunFinishedDetail = z.object({
   data: z.object({ outcome: RunOutcomeSchema, reason: z.optional(z.string()) }),
 });
 
+export const RunRetriedDetail = z.object({
+  ...baseDetail,
+  /** The stage the new attempt starts from: the one that failed or timed out. */
+  stage: StageSchema,
+  data: z.object({
+    by: NonEmpty,
+    reason: z.optional(z.string()),
+    /** The attempt that failed; the event's own `attempt` is the new one (the next). */
+    previousAttempt: z.int().check(z.minimum(1)),
+  }),
+});
+
 export const StageTimedOutDetail = z.object({
   ...baseDetail,
   stage: StageSchema,
@@ -209,6 +221,7 @@ export const PIPELINE_EVENTS = {
   'Rolled Back': RolledBackDetail,
   'Run Finished': RunFinishedDetail,
   'Stage Timed Out': StageTimedOutDetail,
+  'Run Retried': RunRetriedDetail,
 } as const;
 
 export type DetailType = keyof typeof PIPELINE_EVENTS;

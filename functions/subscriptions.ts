@@ -22,14 +22,14 @@ export const SUBSCRIPTIONS = {
   'receive-codecommit': {
     awsEvents: [{ source: 'aws.codecommit', detailType: 'CodeCommit Repository State Change' }],
   },
-  'start-build': { pipelineEvents: ['Run Started', 'Run Finished'] },
+  'start-build': { pipelineEvents: ['Run Started', 'Run Retried', 'Run Finished'] },
   'finish-build': { awsEvents: [{ source: 'aws.codebuild', detailType: 'CodeBuild Build State Change' }] },
-  'deploy-staging': { pipelineEvents: ['Tests Passed'] },
+  'deploy-staging': { pipelineEvents: ['Tests Passed', 'Run Retried'] },
   'finish-deployment': {
     awsEvents: [{ source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' }],
   },
-  'request-approval': { pipelineEvents: ['Staging Deployed'] },
-  'start-canary': { pipelineEvents: ['Staging Deployed', 'Approved', 'Run Finished'] },
+  'request-approval': { pipelineEvents: ['Staging Deployed', 'Run Retried'] },
+  'start-canary': { pipelineEvents: ['Staging Deployed', 'Approved', 'Run Retried', 'Run Finished'] },
   'judge-canary': {
     pipelineEvents: ['Canary Started'],
     awsEvents: [{ source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' }],

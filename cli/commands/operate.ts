@@ -14,7 +14,7 @@ interface ActionOptions {
 
 /** One action on a run: its command, the API path, what the body carries, what it prints after. */
 interface Action {
-  name: 'approve' | 'reject' | 'cancel';
+  name: 'approve' | 'reject' | 'retry' | 'cancel';
   description: string;
   text: { flag: string; description: string; required: boolean; field: 'comment' | 'reason' };
   done: (run: RunSummary, answer: Record<string, unknown>) => string;
@@ -44,6 +44,21 @@ const ACTIONS: Action[] = [
     done: (run) => `rejected run ${shortRunId(run.id)} (${run.pipeline}): ${run.reason ?? ''}`.trimEnd(),
   },
   {
+    name: 'retry',
+    description:
+      'Retry a failed or timed-out run: a new attempt from the stage that failed (a build that passed is not run again).',
+    text: {
+      flag: '-r, --reason <text>',
+      description: 'why (kept in the run log)',
+      required: false,
+      field: 'reason',
+    },
+    done: (run) => {
+      const from = run.stages.find((s) => s.status === 'pending' || s.status === 'running')?.name;
+      return `retried run ${shortRunId(run.id)} (${run.pipeline}): attempt ${run.attempt}${from ? `, from ${from}` : ''}`;
+    },
+  },
+  {
     name: 'cancel',
     description:
       'Cancel a running run: stops its build, or rolls back its deployment (production goes back to the stable release).',
@@ -65,7 +80,7 @@ const ACTIONS: Action[] = [
 ];
 
 /**
- * `pushline approve|reject|cancel <run>`: operate a run by hand through the API — the local server
+ * `pushline approve|reject|retry|cancel <run>`: operate a run by hand through the API — the local server
  * of `--data`, or any server (`--server`, `PUSHLINE_SERVER`, with `PUSHLINE_TOKEN`), the AWS
  * stack's included. A refusal says why: a run in another state (409) shows its stages.
  */

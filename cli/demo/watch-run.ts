@@ -1,4 +1,4 @@
-import { STAGES, type Stage } from '../../events/common.ts';
+import type { Stage } from '../../events/common.ts';
 import { formatDuration } from '../../shared/domain/duration.ts';
 import { isTerminal, type Run, type StageState, visibleStages } from '../../shared/domain/run.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';

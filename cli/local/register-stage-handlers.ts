@@ -6,6 +6,8 @@ import { pipelineSubscribers } from '../../functions/subscriptions.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
 import { operationRoutes } from '../../shared/local/operation-routes.ts';
+import { slackAppClient } from '../../shared/notify/slack-app-client.ts';
+import { makeSlackInteractions } from '../../shared/notify/slack-interactions.ts';
 import type { LocalApp } from './create-local-app.ts';
 import type { LocalAdapters } from './local-adapters.ts';
 import { createLocalAdapters } from './local-adapters.ts';
@@ -45,11 +47,13 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
 }
 
 /**
- * Runs operated by hand (approve, reject, cancel) on the local API, over the adapters the stages
- * use (a cancel stops the build or rolls the deployment back through them). On loopback anyone on
- * this machine may act; listening elsewhere needs `PUSHLINE_TOKEN` (environment or `.env`).
+ * Runs operated by hand (approve, reject, retry, cancel) on the local API, over the adapters the
+ * stages use (a cancel stops the build or rolls the deployment back through them). On loopback
+ * anyone on this machine may act; listening elsewhere needs `PUSHLINE_TOKEN` (environment or
+ * `.env`). Slack's buttons come in at `POST /slack/interactions`, signed with
+ * `SLACK_SIGNING_SECRET`.
  */
-async function mountOperations(app: LocalApp, { builder, deployer }: LocalAdapters): Promise<void> {
+export async function mountOperations(app: LocalApp, { builder, deployer }: LocalAdapters): Promise<void> {
   const operations = makeRunOperations({
     store: app.store,
     clock: app.clock,
@@ -74,6 +78,16 @@ async function mountOperations(app: LocalApp, { builder, deployer }: LocalAdapte
   })) {
     app.server.route(route);
   }
+  app.server.webhook(
+    '/slack/interactions',
+    makeSlackInteractions({
+      secrets: app.secrets,
+      operations,
+      slack: slackAppClient({ secrets: app.secrets, logger: app.logger }),
+      clock: app.clock,
+      logger: app.logger,
+    }),
+  );
 }
 
 /** The user running the server: who acts when a request on loopback does not say. */

@@ -2,13 +2,9 @@ import { AmbiguousRunIdError, resolveRunId } from '../../shared/app/resolve-run-
 import { makeRunOperations, type RunOperationsDeps } from '../../shared/app/run-operations.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { describeError, errorResponse } from '../../shared/http/error-response.ts';
-import {
-  type ActionBody,
-  type ApiToken,
-  authenticate,
-  parseActionBody,
-} from '../../shared/http/operation-requests.ts';
-import { describeRun, listRuns, parseRunQuery, summariseRun } from '../../shared/http/run-views.ts';
+import { type ApiToken, authenticate, parseActionBody } from '../../shared/http/operation-requests.ts';
+import { performRunAction, type RunAction } from '../../shared/http/run-actions.ts';
+import { describeRun, listRuns, parseRunQuery } from '../../shared/http/run-views.ts';
 import type { WebhookResponse } from '../../shared/http/webhook.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { type ApiRequest, matchRoute } from './router.ts';
@@ -31,7 +27,7 @@ type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
 
 /**
  * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}` and
- * `POST /api/runs/{id}/approve|reject|cancel`, with the same views (shared/http/run-views.ts) and
+ * `POST /api/runs/{id}/approve|reject|retry|cancel`, with the same views (shared/http/run-views.ts) and
  * the same `RunOperations` as local mode's server, so a client (the CLI) cannot tell them apart.
  *
  * Every request needs `Authorization: Bearer <token>`; it is checked first, before the route, the
@@ -55,19 +51,15 @@ export function makeApi(deps: ApiDeps) {
 
   /** An action on a run: the body parsed, the run named, the operation called with the token's name. */
   const action =
-    (
-      act: (
-        operations: ReturnType<typeof makeRunOperations>,
-        runId: string,
-        by: string,
-        body: ActionBody,
-      ) => Promise<object>,
-    ): RouteHandler =>
+    (name: RunAction): RouteHandler =>
     async ({ request, params, by, logger }) => {
       const body = parseActionBody(request.body);
       const runId = await runIdOf(params.id!);
       const operations = makeRunOperations({ ...deps, logger });
-      return { statusCode: 200, body: { ...(await act(operations, runId, by, body)) } };
+      return {
+        statusCode: 200,
+        body: await performRunAction(operations, name, runId, by, body, clock.now()),
+      };
     };
 
   const routes: Record<ApiRouteName, RouteHandler> = {
@@ -80,30 +72,10 @@ export function makeApi(deps: ApiDeps) {
       if (!detail) throw new NotFoundError(`run ${params.id} does not exist`);
       return { statusCode: 200, body: { ...detail } };
     },
-    approve: action(async (operations, runId, by, { comment }) => ({
-      run: summariseRun(
-        await operations.approve(runId, { by, ...(comment ? { comment } : {}) }),
-        clock.now(),
-      ),
-    })),
-    reject: action(async (operations, runId, by, { reason, comment }) => {
-      const why = reason ?? comment;
-      return {
-        run: summariseRun(
-          await operations.reject(runId, { by, ...(why ? { reason: why } : {}) }),
-          clock.now(),
-        ),
-      };
-    }),
-    cancel: action(async (operations, runId, by, { reason, comment }) => {
-      const why = reason ?? comment;
-      const result = await operations.cancel(runId, { by, ...(why ? { reason: why } : {}) });
-      return {
-        run: summariseRun(result.run, clock.now()),
-        stopped: result.stopped,
-        notStopped: result.notStopped,
-      };
-    }),
+    approve: action('approve'),
+    reject: action('reject'),
+    retry: action('retry'),
+    cancel: action('cancel'),
   };
 
   return async function api(request: ApiRequest, logger: Logger): Promise<WebhookResponse> {

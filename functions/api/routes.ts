@@ -9,6 +9,7 @@ export const API_ROUTES = [
   { name: 'show', method: 'GET', path: '/api/runs/{id}' },
   { name: 'approve', method: 'POST', path: '/api/runs/{id}/approve' },
   { name: 'reject', method: 'POST', path: '/api/runs/{id}/reject' },
+  { name: 'retry', method: 'POST', path: '/api/runs/{id}/retry' },
   { name: 'cancel', method: 'POST', path: '/api/runs/{id}/cancel' },
 ] as const;
 

@@ -39,7 +39,8 @@ export function makeDeployStaging(deps: DeployStagingDeps): StageHandler {
 
   return async (event, context) => {
     const log = context?.logger ?? deps.logger ?? silentLogger;
-    if (event.detailType !== 'Tests Passed') return;
+    // A retry from staging finds the run at the same boundary as the build's success did.
+    if (event.detailType !== 'Tests Passed' && event.detailType !== 'Run Retried') return;
     const { runId, attempt } = event.detail;
     const run = (await store.get(runId))?.run;
     if (!run || !isCurrent(run, attempt) || !atStagingBoundary(run)) return;

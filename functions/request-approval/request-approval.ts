@@ -39,7 +39,7 @@ function waitsAtTheGate(run: Run): boolean {
 export function makeRequestApproval(deps: RequestApprovalDeps): StageHandler {
   const { store, pipelines, clock } = deps;
   return async (event, context) => {
-    if (event.detailType !== 'Staging Deployed') return;
+    if (event.detailType !== 'Staging Deployed' && event.detailType !== 'Run Retried') return;
     const log = context?.logger ?? deps.logger ?? silentLogger;
     const { runId, attempt } = event.detail;
     const run = (await store.get(runId))?.run;

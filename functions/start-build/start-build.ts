@@ -69,7 +69,8 @@ export function makeStartBuild(deps: StartBuildDeps): StageHandler {
 
   return async (event, context) => {
     const log = context?.logger ?? deps.logger ?? silentLogger;
-    if (event.detailType === 'Run Started') await startBuild(event.detail.runId, event.detail.attempt, log);
+    if (event.detailType === 'Run Started' || event.detailType === 'Run Retried')
+      await startBuild(event.detail.runId, event.detail.attempt, log);
     else if (event.detailType === 'Run Finished')
       await resumeQueue(event.detail.runId, event.detail.pipeline, log);
   };

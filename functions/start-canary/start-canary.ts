@@ -109,7 +109,11 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
   return async (event, context) => {
     const log = context?.logger ?? deps.logger ?? silentLogger;
     const { runId, attempt, pipeline } = event.detail;
-    if (event.detailType === 'Staging Deployed' || event.detailType === 'Approved')
+    if (
+      event.detailType === 'Staging Deployed' ||
+      event.detailType === 'Approved' ||
+      event.detailType === 'Run Retried'
+    )
       await decide(runId, attempt, pipeline, log);
     else if (event.detailType === 'Run Finished') await resumeWaiters(runId, pipeline, log);
   };
@@ -126,7 +130,7 @@ export function startCanaryStage(deps: StartCanaryDeps): StageHandlers['start-ca
     onEvent: endRunOnPermanentError(deps, makeStartCanary(deps), {
       what: 'the production deployment could not start',
       stillApplies: waitsForProduction,
-      only: ['Staging Deployed', 'Approved'],
+      only: ['Staging Deployed', 'Approved', 'Run Retried'],
     }),
   };
 }

@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../domain/errors
 import { endingStage } from '../domain/next-step.ts';
 import { mayDecide, personOf } from '../domain/people.ts';
 import type { PipelineConfig, PushlineFile } from '../domain/pipeline-config.ts';
-import { isTerminal, type Run, rejection, StageStatus } from '../domain/run.ts';
+import { isTerminal, type Run, rejection, retryStage, StageStatus } from '../domain/run.ts';
 import type { Builder } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Deployer } from '../ports/deployer.ts';
@@ -122,6 +122,31 @@ export function makeRunOperations(deps: RunOperationsDeps) {
             clock,
           ),
         ];
+      });
+    },
+
+    /**
+     * Retries a run that failed or timed out: a new attempt (`Run Retried`, attempt + 1) from the
+     * stage that failed — the stages before it keep what they did (a build's artifacts are reused,
+     * nothing is built again when the build had passed), and that stage's handler starts it
+     * again. Late events of the earlier attempt are ignored by the fold.
+     */
+    async retry(runId: string, { by, reason }: Actor & { reason?: string }): Promise<Run> {
+      const name = personOf(deps.people(), required(by, 'who retries (by)'));
+      const why = reason?.trim();
+      return decide(runId, (fresh) => {
+        const from = retryStage(fresh);
+        if ('refused' in from) throw conflict(fresh, from.refused);
+        if (!deps.pipelines(fresh.pipeline)) {
+          throw conflict(
+            fresh,
+            `belongs to pipeline "${fresh.pipeline}", which is no longer in the pipeline file`,
+          );
+        }
+        log.info('retried', { runId, by: name, from: from.stage, attempt: fresh.attempt + 1 });
+        const next = { ...fresh, attempt: fresh.attempt + 1 };
+        const data = { by: name, previousAttempt: fresh.attempt, ...(why ? { reason: why } : {}) };
+        return [newEvent('Run Retried', next, from.stage, data, clock)];
       });
     },
 

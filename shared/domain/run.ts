@@ -72,6 +72,8 @@ export interface Run {
     verdict?: CanaryVerdict;
   };
   production?: { deploymentId?: string; url?: string };
+  /** When the current attempt began, if it is a retry: the retried stage's turn came then. */
+  retriedAt?: string;
   /** Every event id the fold has seen (applied or ignored), so a redelivery changes nothing. */
   seenEventIds: string[];
   ignored: IgnoredEvent[];
@@ -117,6 +119,15 @@ export function applyEvent(stored: Run | undefined, event: PipelineEvent): Apply
   if (run.seenEventIds.includes(detail.eventId)) return { kind: 'duplicate', run };
   if (detail.runId !== run.id)
     return ignore(run, event, `event belongs to run ${detail.runId}, not ${run.id}`);
+  if (event.detailType === 'Run Retried') {
+    const next = retry(run, event);
+    return typeof next === 'string'
+      ? ignore(run, event, next)
+      : {
+          kind: 'applied',
+          run: { ...next, updatedAt: detail.at, seenEventIds: [...run.seenEventIds, detail.eventId] },
+        };
+  }
   if (isTerminal(run)) return ignore(run, event, `run already finished: ${run.status}`);
   if (detail.attempt < run.attempt) {
     return ignore(run, event, `event of attempt ${detail.attempt}, run is on attempt ${run.attempt}`);
@@ -197,6 +208,54 @@ function ignore(run: Run, event: PipelineEvent, reason: string): ApplyResult {
   };
 }
 
+/** How a run may end and still be retried: it failed, or a stage timed out. */
+const RETRYABLE: readonly RunStatus[] = ['failed', 'timed_out'];
+
+/**
+ * The stage a retry of `run` starts from: the first that failed or timed out (a promotion that
+ * failed is retried from its canary); `undefined` when the run cannot be retried, with why.
+ */
+export function retryStage(run: Run): { stage: Stage } | { refused: string } {
+  if (!RETRYABLE.includes(run.status)) {
+    return { refused: `is ${run.status}; only a failed or timed-out run can be retried` };
+  }
+  const failed = STAGES.find((stage) =>
+    [StageStatus.Failed, StageStatus.TimedOut].includes(run.stages[stage].status as never),
+  );
+  if (!failed) return { refused: `ended ${run.status} with no stage that failed or timed out` };
+  return { stage: failed === 'production' ? 'canary' : failed };
+}
+
+/**
+ * A new attempt of a finished run, from the stage that failed: the stages before it keep what they
+ * did (a build's artifacts are reused), it and the ones after it are pending again, and the run
+ * is running on the next attempt. Events of the earlier attempt are then ignored as usual.
+ */
+function retry(run: Run, event: Extract<PipelineEvent, { detailType: 'Run Retried' }>): Run | string {
+  const { attempt, stage: from } = event.detail;
+  if (attempt !== run.attempt + 1)
+    return `Run Retried for attempt ${attempt}, run is on attempt ${run.attempt}`;
+  const allowed = retryStage(run);
+  if ('refused' in allowed) return `Run Retried does not fit: the run ${allowed.refused}`;
+  if (allowed.stage !== from)
+    return `Run Retried from ${from} does not fit: the run is retried from ${allowed.stage}`;
+  const index = STAGES.indexOf(from);
+  const stages = Object.fromEntries(
+    STAGES.map((stage, i) => [stage, i < index ? run.stages[stage] : { status: StageStatus.Pending }]),
+  ) as Record<Stage, StageState>;
+  const { finishedAt: _f, reason: _r, ...rest } = run;
+  const next: Run = { ...rest, status: RunStatus.Running, attempt, stages, retriedAt: event.detail.at };
+  // What the retried stages recorded belongs to the earlier attempt.
+  if (index <= STAGES.indexOf('build')) delete next.build;
+  if (index <= STAGES.indexOf('staging')) delete next.staging;
+  if (index <= STAGES.indexOf('approval')) delete next.approval;
+  if (index <= STAGES.indexOf('canary')) {
+    delete next.canary;
+    delete next.production;
+  }
+  return next;
+}
+
 /**
  * The stages a person is shown: all of them, but the approval gate only when one was requested
  * (a pipeline without a gate would show a skipped stage on every run). The API lists every stage.
@@ -245,6 +304,9 @@ function transition(run: Run, event: PipelineEvent): Run | string {
   switch (event.detailType) {
     case 'Run Started':
       return 'run already started';
+
+    case 'Run Retried':
+      return 'run is running: only a finished run is retried';
 
     case 'Build Started': {
       const misfit = expect(run, 'build', [StageStatus.Pending], 'Build Started');

@@ -83,21 +83,6 @@ function waitingOnOf(run: Run, stage: TimedStage): OverdueStage['waitingOn'] {
   return id ? { kind: 'deployment', id } : undefined;
 }
 
-const PREVIOUS: Record<TimedStage, Stage> = {
-  build: 'source',
-  staging: 'build',
-  approval: 'staging',
-  canary: 'staging',
-  production: 'canary',
-};
-
-/** The stage whose end gives `stage` its turn: the canary's is the gate's when a gate decided. */
-function previousOf(run: Run, stage: TimedStage): Stage {
-  return stage === 'canary' && run.stages.approval.status !== StageStatus.Pending
-    ? 'approval'
-    : PREVIOUS[stage];
-}
-
 /** A pending stage whose turn came more than `timeoutSeconds` ago and that nothing holds back. */
 function neverStarted(
   run: Run,
@@ -110,10 +95,12 @@ function neverStarted(
   const previous = run.stages[previousStage(run, stage) ?? 'source'];
   const turnCame = previous.status === StageStatus.Succeeded || previous.status === StageStatus.Skipped;
   if (!turnCame || !previous.finishedAt) return undefined;
-  const elapsedSeconds = Math.floor((now.getTime() - Date.parse(previous.finishedAt)) / 1000);
+  // A retried stage's turn came when the new attempt began, not when the stage before it ended.
+  const turnAt = run.retriedAt && run.retriedAt > previous.finishedAt ? run.retriedAt : previous.finishedAt;
+  const elapsedSeconds = Math.floor((now.getTime() - Date.parse(turnAt)) / 1000);
   if (elapsedSeconds <= timeoutSeconds) return undefined;
   const mode = pipelines(run.pipeline)?.concurrency ?? 'supersede';
   if (stage === 'build' && buildBlocker(run, runs, mode)) return undefined;
   if (stage === 'canary' && productionBlocker(run, runs)) return undefined;
-  return { run, stage, startedAt: previous.finishedAt, timeoutSeconds, elapsedSeconds, neverStarted: true };
+  return { run, stage, startedAt: turnAt, timeoutSeconds, elapsedSeconds, neverStarted: true };
 }

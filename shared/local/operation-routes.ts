@@ -1,10 +1,10 @@
 import { AmbiguousRunIdError, resolveRunId } from '../app/resolve-run-id.ts';
 import type { RunOperations } from '../app/run-operations.ts';
-import { ForbiddenError, NotFoundError } from '../domain/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { authenticate, parseActionBody } from '../http/operation-requests.ts';
+import { performRunAction, RUN_ACTIONS } from '../http/run-actions.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { RunStore } from '../ports/run-store.ts';
-import { summariseRun } from './api-routes.ts';
 import type { Route, RouteRequest, RouteResult } from './http-server.ts';
 
 export interface OperationRoutesDeps {
@@ -23,7 +23,7 @@ export interface OperationRoutesDeps {
 
 /**
  * Local mode's routes for operating runs by hand — `POST /api/runs/:id/approve`, `/reject`,
- * `/cancel` with a JSON body `{ by?, comment?, reason? }` — over the same `RunOperations` as the
+ * `/retry`, `/cancel` with a JSON body `{ by?, comment?, reason? }` — over the same `RunOperations` as the
  * AWS `api` function. A run is named as everywhere (its short id, a unique start or tail, or the
  * whole id). Answers 200 with the run as the API shows it; 400 bad input (an ambiguous id lists
  * the candidates), 401 no or a wrong token, 403 not allowed, 404 no such run, 409 the action does
@@ -54,59 +54,42 @@ export function operationRoutes(deps: OperationRoutesDeps): Route[] {
     }
   }
 
-  const action =
-    (act: (runId: string, by: string, body: ReturnType<typeof parseActionBody>) => Promise<object>) =>
-    async (request: RouteRequest): Promise<RouteResult> => {
-      const body = parseActionBody(request.body);
-      const by = actor(request, body.by);
-      try {
-        const runId = await runIdOf(request.params.id!);
-        return { statusCode: 200, json: await act(runId, by, body) };
-      } catch (error) {
-        if (!(error instanceof AmbiguousRunIdError)) throw error;
-        return { statusCode: 400, json: { error: error.message, candidates: error.candidates } };
-      }
-    };
+  return RUN_ACTIONS.map(
+    (action): Route => ({
+      method: 'POST',
+      path: `/api/runs/:id/${action}`,
+      readBody: true,
+      handle: async (request: RouteRequest): Promise<RouteResult> => {
+        refuseCrossSite(request);
+        const body = parseActionBody(request.body);
+        const by = actor(request, body.by);
+        try {
+          const runId = await runIdOf(request.params.id!);
+          return {
+            statusCode: 200,
+            json: await performRunAction(operations, action, runId, by, body, clock.now()),
+          };
+        } catch (error) {
+          if (!(error instanceof AmbiguousRunIdError)) throw error;
+          return { statusCode: 400, json: { error: error.message, candidates: error.candidates } };
+        }
+      },
+    }),
+  );
+}
 
-  return [
-    {
-      method: 'POST',
-      path: '/api/runs/:id/approve',
-      readBody: true,
-      handle: action(async (runId, by, { comment }) => ({
-        run: summariseRun(
-          await operations.approve(runId, { by, ...(comment ? { comment } : {}) }),
-          clock.now(),
-        ),
-      })),
-    },
-    {
-      method: 'POST',
-      path: '/api/runs/:id/reject',
-      readBody: true,
-      handle: action(async (runId, by, { reason, comment }) => {
-        const why = reason ?? comment;
-        return {
-          run: summariseRun(
-            await operations.reject(runId, { by, ...(why ? { reason: why } : {}) }),
-            clock.now(),
-          ),
-        };
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/api/runs/:id/cancel',
-      readBody: true,
-      handle: action(async (runId, by, { reason, comment }) => {
-        const why = reason ?? comment;
-        const result = await operations.cancel(runId, { by, ...(why ? { reason: why } : {}) });
-        return {
-          run: summariseRun(result.run, clock.now()),
-          stopped: result.stopped,
-          notStopped: result.notStopped,
-        };
-      }),
-    },
-  ];
+/**
+ * On loopback anyone on this machine may act — and so could any web page open in their browser,
+ * with a form or a `text/plain` fetch that needs no preflight. An action must come as JSON (a
+ * cross-site JSON request needs a CORS preflight, which this server never grants), and a browser
+ * that says the request comes from another site is refused outright.
+ */
+function refuseCrossSite(request: RouteRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site && site !== 'same-origin' && site !== 'none') {
+    throw new ForbiddenError(`actions are not taken from another site (Sec-Fetch-Site: ${site})`);
+  }
+  if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
+    throw new ValidationError('an action is sent as JSON: Content-Type: application/json');
+  }
 }

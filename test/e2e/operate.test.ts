@@ -234,6 +234,24 @@ describe('operating a run from the dashboard', () => {
     expect(await page.getByRole('button', { name: 'Cancel run' }).isVisible()).toBe(true);
   });
 
+  it('retries a failed run from the page: a new attempt from the stage that failed', async () => {
+    const runId = await seedRun('web', 'failed');
+    await openRun(runId);
+    expect(await page.getByRole('button', { name: 'Approve' }).isHidden()).toBe(true);
+
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByLabel('Reason (optional)').fill('the registry was down');
+    await page.locator('#action-submit').click();
+
+    await page.getByRole('status').filter({ hasText: 'Retried: attempt 2 is running.' }).waitFor();
+    const run = await api(runId);
+    expect(run).toMatchObject({ status: 'running', attempt: 2 });
+    expect(stageStatus(run, 'build')).toBe('pending');
+    expect(run.events.at(-1)).toMatchObject({ detailType: 'Run Retried', data: { by: SERVER_USER } });
+    await page.getByRole('button', { name: 'Cancel run' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Retry' }).isHidden()).toBe(true);
+  });
+
   it('approves a run from the page, and the run goes on to the canary', async () => {
     const runId = await runAtTheGate();
     await openRun(runId);
@@ -297,7 +315,9 @@ describe('operating a run from the dashboard', () => {
     expect(await page.locator('#run-gate h2').textContent()).toBe('Rejected');
     await page.screenshot({ path: path.join(screenshots, 'rejected.png'), fullPage: true });
     expect(await page.locator('#run-gate').textContent()).toContain('the greeting is in German');
-    expect(await page.locator('#action-buttons').isHidden()).toBe(true);
+    // A rejected run has failed: retrying it is the one action left.
+    expect(await page.getByRole('button', { name: 'Approve' }).isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Retry' }).isVisible()).toBe(true);
     const run = await api(runId);
     expect(run.status).toBe('failed');
     expect(run.reason).toBe('rejected by bo: the greeting is in German');
@@ -355,6 +375,7 @@ describe('operating a run from the dashboard', () => {
     // Meanwhile someone else cancels the run.
     const cancel = await fetch(`${app.url}/api/runs/${runId}/cancel`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ by: 'bo', reason: 'release postponed' }),
     });
     expect(cancel.status).toBe(200);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -247,4 +248,63 @@ describe('operating runs by hand, locally', () => {
     await waitFor('no process of the build left', () => building.pids.every((pid) => !isAlive(pid)), 10_000);
     expect(await versionsServed()).toEqual(['2.0.0']);
   }, 120_000);
+
+  it('retries a build that failed for a passing reason: attempt 2 builds again and reaches the gate', async () => {
+    // Prepare: a buildspec step that fails the first time it runs (a flaky registry, say)
+    const marker = join(demo.repo.dataDir, '..', 'flaky-once');
+    const flaky = {
+      'buildspec.yml': (text: string) =>
+        text
+          .replace('      - sleep 120\n', '')
+          .replace(
+            '      - node --version\n',
+            `      - node --version\n      - test -e ${marker} || { touch ${marker}; echo "registry timed out"; exit 1; }\n`,
+          ),
+    };
+    const runId = await runOfCommit(
+      app.url,
+      await demo.push('Version 6', { ...bumpVersion('6.0.0'), ...flaky }),
+    );
+    const failed = await waitForRun(app.url, runId, 'to fail', finished, 45_000);
+
+    // Act
+    const retried = await pushline('retry', shortRunId(runId), '--reason', 'the registry was down');
+    const waiting = await waitForRun(app.url, runId, 'to reach the gate', atTheGate, 45_000);
+    await post(runId, 'approve', { by: 'Priya' });
+    const run = await waitForRun(app.url, runId, 'to finish', finished, 45_000);
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('attempt 2, from build') });
+    expect(waiting.attempt).toBe(2);
+    expect(run).toMatchObject({ status: 'succeeded', attempt: 2 });
+    // The log keeps both attempts: the failed build, the retry, and the new attempt's whole path.
+    expect(types(run).slice(0, 10)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Build Failed',
+      'Run Finished',
+      'Run Retried',
+      'Build Started',
+      'Tests Passed',
+      'Staging Started',
+      'Staging Deployed',
+      'Approval Requested',
+    ]);
+    expect(run.events.every((e) => e.disposition === 'applied')).toBe(true);
+    expect(await versionsServed()).toEqual(['6.0.0']);
+  }, 180_000);
+
+  it('serves Slack interactions, and says what to set when the signing secret is not', async () => {
+    // Act
+    const response = await fetch(`${app.url}/slack/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payload=%7B%7D',
+    });
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: string }).error).toContain('SLACK_SIGNING_SECRET');
+  });
 });

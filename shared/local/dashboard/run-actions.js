@@ -1,6 +1,6 @@
 // Operating a run from its page: Approve and Reject while it waits at the gate, Cancel while it
-// runs. Each opens one small form (a comment or a reason, and who acts) and posts to the API
-// (`POST /api/runs/:id/approve|reject|cancel`); a refusal shows the API's own message. The form is
+// runs, Retry once it failed or timed out. Each opens one small form (a comment or a reason, and who acts) and posts to the API
+// (`POST /api/runs/:id/approve|reject|retry|cancel`); a refusal shows the API's own message. The form is
 // part of the page, not rebuilt by the two-second refresh, so what someone types is never lost.
 
 import { $ } from './dom.js';
@@ -26,6 +26,16 @@ const ACTIONS = {
     busy: 'Rejecting…',
     fits: waitsForApproval,
     done: (run) => `Rejected by ${run.approval?.decision?.by}: the run has ended.`,
+  },
+  retry: {
+    title: 'Retry this run from the stage that failed',
+    label: 'Reason (optional)',
+    field: 'reason',
+    required: false,
+    submit: 'Retry',
+    busy: 'Retrying…',
+    fits: (run) => run.status === 'failed' || run.status === 'timed_out',
+    done: (run) => `Retried: attempt ${run.attempt} is running.`,
   },
   cancel: {
     title: 'Cancel this run',

@@ -265,3 +265,92 @@ describe('cancel', () => {
     });
   });
 });
+
+describe('retry', () => {
+  it('retries a build that failed for a passing reason: attempt 2 builds again and goes to production', async () => {
+    // Prepare: the first build fails (the registry timed out), the second passes
+    let builds = 0;
+    const flow = createChoreography({
+      pipelines: [pipelineConfig()],
+      build: () => (++builds === 1 ? { status: 'FAILED', reason: 'npm ERR! network timeout' } : {}),
+    });
+    const runId = await flow.push();
+    await flow.settle();
+
+    // Act
+    const retried = await flow.operations.retry(runId, { by: 'priya-n', reason: 'the registry was down' });
+    await flow.settle();
+
+    // Assess
+    expect(retried).toMatchObject({ status: 'running', attempt: 2 });
+    const run = await flow.run(runId);
+    expect(run).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(flow.builder.started).toEqual([`build-${runId}-1`, `build-${runId}-2`]);
+    const history = await flow.history(runId);
+    expect(history.slice(0, 6)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Build Failed',
+      'Run Finished',
+      'Run Retried',
+      'Build Started',
+    ]);
+    expect(history.at(-1)).toBe('Run Finished');
+  });
+
+  it('retries a failed staging deployment without building again, reusing the build', async () => {
+    // Prepare: staging fails once
+    let deployments = 0;
+    const flow = createChoreography({
+      pipelines: [pipelineConfig()],
+      deploy: () => (++deployments === 1 ? { status: 'FAILED', reason: 'port 4100 in use' } : {}),
+    });
+    const runId = await flow.push();
+    await flow.settle();
+    const failed = await flow.run(runId);
+
+    // Act
+    await flow.operations.retry(runId, { by: 'Priya Natarajan' });
+    await flow.settle();
+
+    // Assess
+    expect(failed.status).toBe('failed');
+    const run = await flow.run(runId);
+    expect(run.status).toBe('succeeded');
+    expect(flow.builder.started).toEqual([`build-${runId}-1`]);
+    expect(flow.deployer.distinct('deploy')).toEqual([`staging-${runId}-1`, `staging-${runId}-2`]);
+  });
+
+  it('refuses to retry a run that succeeded or is still running, with its state', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig()], build: () => 'hang' });
+    const running = await flow.push();
+    await flow.settle();
+
+    // Act / Assess
+    await expect(flow.operations.retry(running, { by: 'Priya Natarajan' })).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: `run ${running} is running; only a failed or timed-out run can be retried`,
+      context: { run: { status: 'running' } },
+    });
+  });
+
+  it('retries a gate that timed out: the new attempt asks for approval again', async () => {
+    // Prepare
+    const flow = gated();
+    const runId = await atTheGate(flow);
+    flow.clock.advance(2 * 3600 * 1000 + 1000);
+    await flow.watchdog();
+    await flow.settle();
+
+    // Act
+    await flow.operations.retry(runId, { by: 'Priya Natarajan' });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(runId);
+    expect(run).toMatchObject({ status: 'running', attempt: 2 });
+    expect(run.stages.approval.status).toBe('running');
+    expect(flow.deployer.distinct('deploy')).toEqual([`staging-${runId}-1`]);
+  });
+});

@@ -62,6 +62,18 @@ const PATHS: { name: string; steps: Step[]; status: Run['status'] }[] = [
     status: 'timed_out',
   },
   {
+    name: 'build failed, retried, succeeded',
+    steps: [
+      ...happy(2),
+      ['Build Failed', {}],
+      finish('build', 'failed'),
+      ['Run Retried', { attempt: 2, stage: 'build' }],
+      ...HAPPY_PATH.slice(1, 8).map((detailType): Step => [detailType, { attempt: 2 }]),
+      ['Run Finished', { attempt: 2, stage: 'production', data: { outcome: 'succeeded' } }],
+    ],
+    status: 'succeeded',
+  },
+  {
     name: 'build failed',
     steps: [...happy(2), ['Build Failed', {}], finish('build', 'failed')],
     status: 'failed',
@@ -325,16 +337,23 @@ describe('applyEvent over generated event logs', () => {
     );
   });
 
-  it('never changes the status, the end time or the stages of a run that has ended', () => {
+  it('never changes a run that has ended, but by a retry of a failed or timed-out one', () => {
     fc.assert(
       fc.property(eventLog, ({ events }) => {
-        const { runs } = trace(events);
-        const end = runs.findIndex(isTerminal);
-        if (end < 0) return;
-        for (const run of runs.slice(end + 1)) {
-          expect(run.status).toBe(runs[end]!.status);
-          expect(run.finishedAt).toBe(runs[end]!.finishedAt);
-          expect(run.stages).toEqual(runs[end]!.stages);
+        const { runs, results } = trace(events);
+        for (let i = 1; i < runs.length; i++) {
+          const [before, after] = [runs[i - 1]!, runs[i]!];
+          if (!isTerminal(before)) continue;
+          const retried = events[i]!.detailType === 'Run Retried' && results[i]!.kind === 'applied';
+          if (retried) {
+            // Only a failed or timed-out run is retried, onto the next attempt, running again.
+            expect(['failed', 'timed_out']).toContain(before.status);
+            expect(after).toMatchObject({ status: 'running', attempt: before.attempt + 1 });
+            continue;
+          }
+          expect(after.status).toBe(before.status);
+          expect(after.finishedAt).toBe(before.finishedAt);
+          expect(after.stages).toEqual(before.stages);
         }
       }),
       RUNS,

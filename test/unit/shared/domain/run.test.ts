@@ -6,6 +6,7 @@ import {
   foldEvents,
   isTerminal,
   type Run,
+  retryStage,
   withEveryStage,
 } from '../../../../shared/domain/run.ts';
 import {
@@ -668,5 +669,99 @@ describe('the approval gate', () => {
     expect(upgraded.stages.approval).toEqual({ status: 'pending' });
     expect(finished.stages.approval).toEqual({ status: 'skipped' });
     expect(withEveryStage(running)).toBe(running);
+  });
+});
+
+describe('Run Retried', () => {
+  /** A run whose build failed: `Build Failed` + `Run Finished` failed. */
+  function buildFailed() {
+    const log = happyLogUntil('Tests Passed');
+    log.add('Build Failed');
+    log.add('Run Finished', { stage: 'build', data: { outcome: 'failed', reason: 'registry timed out' } });
+    return log;
+  }
+
+  it('starts a new attempt of a failed run from the stage that failed', () => {
+    // Prepare
+    const log = buildFailed();
+    const retried = log.add('Run Retried', { attempt: 2, stage: 'build' });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run).toMatchObject({ status: 'running', attempt: 2, retriedAt: retried.detail.at });
+    expect(run.reason).toBeUndefined();
+    expect(run.finishedAt).toBeUndefined();
+    expect(run.build).toBeUndefined();
+    expect(statuses(run)).toMatchObject({ source: 'succeeded', build: 'pending', staging: 'pending' });
+    expect(retryStage(run)).toEqual({ refused: 'is running; only a failed or timed-out run can be retried' });
+  });
+
+  it('ignores what the earlier attempt reports late, and takes the new attempt on', () => {
+    // Prepare
+    const log = buildFailed();
+    log.add('Run Retried', { attempt: 2, stage: 'build' });
+    log.add('Build Started', { attempt: 1, data: { buildId: 'old-build' } });
+    log.add('Build Started', { attempt: 2 });
+    log.add('Tests Passed', { attempt: 2 });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run.stages.build.status).toBe('succeeded');
+    expect(run.ignored.map((i) => i.reason)).toEqual(['event of attempt 1, run is on attempt 2']);
+  });
+
+  it('keeps what the stages before the failed one did: a retry from staging reuses the build', () => {
+    // Prepare
+    const log = happyLogUntil('Staging Deployed');
+    log.add('Staging Failed');
+    log.add('Run Finished', { stage: 'staging', data: { outcome: 'failed' } });
+    log.add('Run Retried', { attempt: 2, stage: 'staging' });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(statuses(run)).toMatchObject({ build: 'succeeded', staging: 'pending', canary: 'pending' });
+    expect(run.build?.artifacts?.files).toEqual(['appspec.yaml', 'taskdef.json', 'imageDetail.json']);
+    expect(run.staging).toBeUndefined();
+  });
+
+  it('refuses a retry that does not fit: a run that succeeded, the wrong stage, the wrong attempt', () => {
+    // Prepare
+    const succeeded = happyLogUntil('Run Finished');
+    succeeded.add('Run Finished', { data: { outcome: 'succeeded' } });
+    succeeded.add('Run Retried', { attempt: 2, stage: 'build' });
+    const wrongStage = buildFailed();
+    wrongStage.add('Run Retried', { attempt: 2, stage: 'staging' });
+    const wrongAttempt = buildFailed();
+    wrongAttempt.add('Run Retried', { attempt: 3, stage: 'build' });
+
+    // Act / Assess
+    expect(fold(succeeded.events).ignored.map((i) => i.reason)).toEqual([
+      'Run Retried does not fit: the run is succeeded; only a failed or timed-out run can be retried',
+    ]);
+    expect(fold(wrongStage.events).ignored.map((i) => i.reason)).toEqual([
+      'Run Retried from staging does not fit: the run is retried from build',
+    ]);
+    expect(fold(wrongAttempt.events).ignored.map((i) => i.reason)).toEqual([
+      'Run Retried for attempt 3, run is on attempt 1',
+    ]);
+  });
+
+  it('retries a promotion that timed out from its canary', () => {
+    // Prepare
+    const log = happyLogUntil('Production Deployed');
+    log.add('Stage Timed Out', { stage: 'production' });
+    log.add('Run Finished', { stage: 'production', data: { outcome: 'timed_out' } });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(retryStage(run)).toEqual({ stage: 'canary' });
   });
 });
