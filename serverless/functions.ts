@@ -60,6 +60,14 @@ export const DEPLOYED = {
     timeoutSeconds: 15,
     memoryMb: 512,
   },
+  // Slack's Approve / Reject buttons and the reject form (the app's Interactivity Request URL).
+  'slack-interactions': {
+    dir: 'slack-interactions',
+    trigger: { kind: 'http', routes: [{ method: 'POST', path: '/slack/interactions' }] },
+    // Slack waits 3 s for the answer; the Web API client gives up after 2.5 s (slack-app-client.ts).
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
   'receive-codecommit': {
     dir: 'receive-codecommit',
     trigger: { kind: 'subscriptions' },

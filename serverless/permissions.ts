@@ -11,6 +11,10 @@ export type ResourceRef =
   /** The api function's tokens: the SSM parameter `/<service>/<stage>/api-tokens` (or that Secrets Manager secret). */
   | 'api-tokens-parameter'
   | 'api-tokens-secret'
+  /** slack-interactions' parameters: `SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`, `SLACK_API_URL` under the prefix. */
+  | 'slack-parameters'
+  /** The signing secret in Secrets Manager (`pushline/<stage>/SLACK_SIGNING_SECRET`), which `AwsSecretSource` can read instead. */
+  | 'slack-signing-secret'
   | 'codecommit-repos'
   | 'bus'
   /** The deployment groups of the pipeline file's `codedeploy` targets: all, staging's, production's. */
@@ -105,6 +109,13 @@ export const PERMISSIONS: Record<DeployedName, Statement[]> = {
     { actions: CONTROL, resources: ['codedeploy-groups'] },
     { actions: ['ssm:GetParameter'], resources: ['api-tokens-parameter'] },
     { actions: ['secretsmanager:GetSecretValue'], resources: ['api-tokens-secret'] },
+  ],
+  // Approve and reject from Slack's buttons (no stopper: never StopBuild or StopDeployment); its
+  // own three Slack parameters, not the whole prefix notify and the receivers may read.
+  'slack-interactions': [
+    ...RUN_STORE,
+    { actions: ['ssm:GetParameter'], resources: ['slack-parameters'] },
+    { actions: ['secretsmanager:GetSecretValue'], resources: ['slack-signing-secret'] },
   ],
   'receive-codecommit': [
     ...RUN_STORE,

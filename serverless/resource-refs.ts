@@ -33,6 +33,12 @@ function targets(file: PushlineFile, environment?: 'staging' | 'production'): Co
   );
 }
 
+/**
+ * The SSM parameters slack-interactions reads (shared/notify/slack-interactions.ts,
+ * build-notifiers.ts' NOTIFY_SECRETS), written out: the stack is packaged without loading them.
+ */
+const SLACK_PARAMETERS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_API_URL'] as const;
+
 const unique = (values: string[]) => [...new Set(values)];
 
 function groups(file: PushlineFile, environment?: 'staging' | 'production'): Cfn[] {
@@ -80,6 +86,16 @@ export function resolveRefs(ref: ResourceRef, file: PushlineFile, names: StackNa
     case 'api-tokens-secret':
       // Secrets Manager appends six random characters to a secret's name in its ARN.
       return [sub(`${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/api-tokens-??????`)];
+    case 'slack-parameters':
+      return SLACK_PARAMETERS.map((name) =>
+        sub(`${ARN}:ssm:${HERE}:parameter/${names.service}/${names.stage}/${name}`),
+      );
+    case 'slack-signing-secret':
+      return [
+        sub(
+          `${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/SLACK_SIGNING_SECRET-??????`,
+        ),
+      ];
     case 'codecommit-repos':
       return unique(file.pipelines.flatMap((p) => (p.source.codecommit ? [p.source.codecommit] : []))).map(
         (repo) => sub(`${ARN}:codecommit:${HERE}:${repo}`),

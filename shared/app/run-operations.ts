@@ -56,16 +56,15 @@ function required(value: string | undefined, what: string): string {
   return text;
 }
 
+/** What deciding at the gate needs: no stopper, since a decision never stops anything. */
+export type RunDecisionsDeps = Omit<RunOperationsDeps, 'builder' | 'deployer'>;
+
 /**
- * Runs operated by hand — approve or reject at the gate, cancel — the same in both modes: local
- * mode's API and the AWS `api` function call these, each through `recordEvents`, so an action is
- * decided on the freshly read run and appended once. Every action that does not fit the run's
- * state throws `ConflictError` (409) carrying the state; an unknown run `NotFoundError` (404);
- * someone who may not decide `ForbiddenError` (403); a missing reason `ValidationError` (400).
- * What an action starts next (the canary after an approval) is the choreography's, through the
- * events it appends.
+ * Decisions at the approval gate — approve, reject — alone: what a caller that may only decide
+ * (Slack's buttons on AWS) is given, so that it needs no builder or deployer to stop anything
+ * (and its role no StopBuild or StopDeployment). `makeRunOperations` adds retry and cancel.
  */
-export function makeRunOperations(deps: RunOperationsDeps) {
+export function makeRunDecisions(deps: RunDecisionsDeps) {
   const { store, clock } = deps;
   const log = deps.logger ?? silentLogger;
 
@@ -86,16 +85,11 @@ export function makeRunOperations(deps: RunOperationsDeps) {
     return name;
   }
 
-  async function decide(runId: string, events: (run: Run) => PipelineEvent[]): Promise<Run> {
-    await recordEvents(store, runId, events);
-    return (await store.get(runId))!.run;
-  }
-
   return {
     /** Approves the gate `runId` waits at; the run goes on to the canary. */
     async approve(runId: string, { by, comment }: Actor & { comment?: string }): Promise<Run> {
       required(by, 'who approves (by)');
-      return decide(runId, (run) => {
+      return decide(store, runId, (run) => {
         const name = decider(run, by);
         const note = comment?.trim();
         log.info('approved', { runId, by: name });
@@ -109,7 +103,7 @@ export function makeRunOperations(deps: RunOperationsDeps) {
     async reject(runId: string, { by, reason }: Actor & { reason?: string }): Promise<Run> {
       required(by, 'who rejects (by)');
       const why = required(reason, 'a reason');
-      return decide(runId, (run) => {
+      return decide(store, runId, (run) => {
         const name = decider(run, by);
         log.info('rejected', { runId, by: name });
         return [
@@ -124,6 +118,32 @@ export function makeRunOperations(deps: RunOperationsDeps) {
         ];
       });
     },
+  };
+}
+
+export type RunDecisions = ReturnType<typeof makeRunDecisions>;
+
+/** Appends what `events` decides on the freshly read run (recordEvents), and returns the run after it. */
+async function decide(store: RunStore, runId: string, events: (run: Run) => PipelineEvent[]): Promise<Run> {
+  await recordEvents(store, runId, events);
+  return (await store.get(runId))!.run;
+}
+
+/**
+ * Runs operated by hand — approve or reject at the gate (`makeRunDecisions`), retry, cancel — the
+ * same in both modes: local mode's API and the AWS `api` function call these, each through
+ * `recordEvents`, so an action is decided on the freshly read run and appended once. Every action
+ * that does not fit the run's state throws `ConflictError` (409) carrying the state; an unknown
+ * run `NotFoundError` (404); someone who may not decide `ForbiddenError` (403); a missing reason
+ * `ValidationError` (400). What an action starts next (the canary after an approval) is the
+ * choreography's, through the events it appends.
+ */
+export function makeRunOperations(deps: RunOperationsDeps) {
+  const { store, clock } = deps;
+  const log = deps.logger ?? silentLogger;
+
+  return {
+    ...makeRunDecisions(deps),
 
     /**
      * Retries a run that failed or timed out: a new attempt (`Run Retried`, attempt + 1) from the
@@ -134,7 +154,7 @@ export function makeRunOperations(deps: RunOperationsDeps) {
     async retry(runId: string, { by, reason }: Actor & { reason?: string }): Promise<Run> {
       const name = personOf(deps.people(), required(by, 'who retries (by)'));
       const why = reason?.trim();
-      return decide(runId, (fresh) => {
+      return decide(store, runId, (fresh) => {
         const from = retryStage(fresh);
         if ('refused' in from) throw conflict(fresh, from.refused);
         if (!deps.pipelines(fresh.pipeline)) {
@@ -162,7 +182,7 @@ export function makeRunOperations(deps: RunOperationsDeps) {
       const why = reason?.trim();
       const text = `cancelled by ${name}${why ? `: ${why}` : ''}`;
       let before: Run | undefined;
-      const run = await decide(runId, (fresh) => {
+      const run = await decide(store, runId, (fresh) => {
         if (isTerminal(fresh)) throw conflict(fresh, `has already ended (${fresh.status})`);
         before = fresh;
         return [

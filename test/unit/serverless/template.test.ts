@@ -332,7 +332,7 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it('routes the webhooks and the api routes of functions/api/routes.ts on the HTTP API, each to its function', () => {
+  it('routes the webhooks, Slack interactions and the api routes of functions/api/routes.ts on the HTTP API, each to its function', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => {
       const integration = stack.template.Resources[String(r.Properties.Target['Fn::Join'][1][1].Ref)]!;
       return {
@@ -345,6 +345,7 @@ describe('the packaged CloudFormation template', () => {
       [
         { route: 'POST /webhooks/github', fn: 'ReceiveGithubLambdaFunction' },
         { route: 'POST /webhooks/gitlab', fn: 'ReceiveGitlabLambdaFunction' },
+        { route: 'POST /slack/interactions', fn: 'SlackInteractionsLambdaFunction' },
         ...API_ROUTES.map((r) => ({ route: `${r.method} ${r.path}`, fn: 'ApiLambdaFunction' })),
       ].sort((a, b) => a.route.localeCompare(b.route)),
     );
@@ -391,6 +392,37 @@ describe('the packaged CloudFormation template', () => {
     // Synchronous behind the HTTP API: no DLQ, and within its 30 s integration timeout.
     expect(isAsync('api')).toBe(false);
     expect(stack.template.Resources.ApiLambdaFunction!.Properties.Timeout).toBeLessThan(30);
+  });
+
+  it('lets slack-interactions read its three Slack parameters and the run store, and stop nothing', () => {
+    const statements = stack.template.Resources.SlackInteractionsRole!.Properties.Policies[0].PolicyDocument
+      .Statement as { Action: string[]; Resource: { 'Fn::Sub'?: string }[] }[];
+    const on = (action: string) =>
+      statements.find((s) => s.Action.includes(action))!.Resource.map((r) => r['Fn::Sub'] ?? r);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    const here = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pushline/dev';
+
+    expect(on('ssm:GetParameter')).toEqual([
+      `${here}/SLACK_SIGNING_SECRET`,
+      `${here}/SLACK_BOT_TOKEN`,
+      `${here}/SLACK_API_URL`,
+    ]);
+    expect(on('secretsmanager:GetSecretValue')).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pushline/dev/SLACK_SIGNING_SECRET-??????',
+    ]);
+    expect(on('dynamodb:PutItem')).toEqual([
+      { 'Fn::GetAtt': ['PushlineTable', 'Arn'] },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
+      '${PushlineTable.Arn}/index/*',
+    ]);
+    const actions = statements.flatMap((s) => s.Action);
+    expect(actions.filter((a) => a.startsWith('codebuild:') || a.startsWith('codedeploy:'))).toEqual([]);
+    // Synchronous behind the HTTP API, and Slack waits 3 s: no DLQ, a short timeout.
+    expect(isAsync('slack-interactions')).toBe(false);
+    expect(stack.template.Resources.SlackInteractionsLambdaFunction!.Properties.Timeout).toBeLessThanOrEqual(
+      10,
+    );
   });
 
   describe('bundles', () => {
