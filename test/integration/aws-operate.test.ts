@@ -113,6 +113,18 @@ const PIPELINES = {
         canary,
       },
     },
+    {
+      name: 'flaky',
+      source: { github: 'Codertocat/Hello-World' },
+      on: { branches: ['flaky/**'] },
+      build: { codebuild: { project: 'flaky-build' } },
+      production: {
+        codedeploy: ecsTarget('flaky-production', {
+          deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+        }),
+        canary,
+      },
+    },
   ],
 };
 
@@ -132,6 +144,8 @@ describe('operating runs on AWS through the api function', () => {
   const handlers: Record<string, Handler> = {};
   const seen = new Set<string>();
   const builds = new Map<string, StartBuildCommandInput>();
+  /** How each build ended, as BatchGetBuilds reports it (SUCCEEDED unless a test says otherwise). */
+  const outcomes = new Map<string, 'SUCCEEDED' | 'FAILED'>();
 
   /** EventBridge: every rule on the bus whose pattern matches invokes its target. */
   async function putEvent(bus: 'pushline' | 'default', envelope: Envelope): Promise<void> {
@@ -202,15 +216,21 @@ describe('operating runs on AWS through the api function', () => {
 
   /** CodeBuild reports the build of `project` succeeded (its state change on the default bus). */
   async function buildSucceeds(project: string): Promise<void> {
+    await buildFinishes(project, 'SUCCEEDED');
+  }
+
+  /** CodeBuild reports how the last build of `project` ended: its state change on the default bus. */
+  async function buildFinishes(project: string, status: 'SUCCEEDED' | 'FAILED'): Promise<void> {
     const buildId = [...builds.keys()].findLast((id) => id.startsWith(`${project}:`))!;
-    const event = awsFixture<Envelope>('codebuild-build-state-change-succeeded');
+    outcomes.set(buildId, status);
+    const event = awsFixture<Envelope>(`codebuild-build-state-change-${status.toLowerCase()}`);
     event.detail['build-id'] = `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/${buildId}`;
     event.detail['project-name'] = project;
     await putEvent('default', event);
   }
 
   /** Someone operates a run through the HTTP API: `POST /api/runs/{id}/<action>` with their token. */
-  async function operate(action: 'approve' | 'cancel', runId: string, token: string, body: object) {
+  async function operate(action: 'approve' | 'retry' | 'cancel', runId: string, token: string, body: object) {
     const path = `/api/runs/${shortRunId(runId)}/${action}`;
     const response = (await handlers.api!(
       {
@@ -278,10 +298,13 @@ describe('operating runs on AWS through the api function', () => {
       build: { id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' },
     }));
     codebuild.on(BatchGetBuildsCommand).callsFake(({ ids }: { ids: string[] }) => {
-      const response = awsResponse<BatchGetBuildsCommandOutput>('codebuild-batch-get-builds-succeeded');
+      const status = outcomes.get(ids[0]!) ?? 'SUCCEEDED';
+      const response = awsResponse<BatchGetBuildsCommandOutput>(
+        `codebuild-batch-get-builds-${status.toLowerCase()}`,
+      );
       const build = response.builds![0]!;
       const input = builds.get(ids[0]!)!;
-      Object.assign(build, { id: ids[0], buildStatus: 'SUCCEEDED', projectName: input.projectName });
+      Object.assign(build, { id: ids[0], buildStatus: status, projectName: input.projectName });
       build.environment!.environmentVariables = input.environmentVariablesOverride!;
       build.exportedEnvironmentVariables = [{ name: 'TASK_DEFINITION_ARN', value: TASK_DEFINITION }];
       return response;
@@ -418,5 +441,64 @@ describe('operating runs on AWS through the api function', () => {
 
     expect(status).toBe(409);
     expect(json).toMatchObject({ run: { id: runId, status: 'cancelled' } });
+  });
+
+  it('retries a run whose build failed: Run Retried, a second StartBuild for attempt 2, and the run goes on', async () => {
+    // Prepare: a push whose build fails
+    const runId = await githubPush('flaky/1', 'delivery-flaky');
+    await buildFinishes('flaky-build', 'FAILED');
+    expect((await store.get(runId))!.run).toMatchObject({ status: 'failed', attempt: 1 });
+    const first = [...builds].filter(([id]) => id.startsWith('flaky-build:'));
+    expect(first).toHaveLength(1);
+
+    // Act: Priya retries it through the HTTP API
+    const { status, json } = await operate('retry', runId, TOKENS['Priya Natarajan'], {
+      reason: 'the registry timed out',
+    });
+
+    // Assess: a new attempt, from the build, built again with the attempt in its token and environment
+    expect(status).toBe(200);
+    expect(json.run).toMatchObject({ id: runId, status: 'running' });
+    const retried = (await store.log(runId)).find((e) => e.detailType === 'Run Retried')!;
+    expect(retried.detail).toMatchObject({
+      stage: 'build',
+      attempt: 2,
+      data: { by: 'Priya Natarajan', previousAttempt: 1, reason: 'the registry timed out' },
+    });
+    const starts = codebuild
+      .commandCalls(StartBuildCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.projectName === 'flaky-build');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatchObject({
+      projectName: 'flaky-build',
+      sourceVersion: push.after,
+      idempotencyToken: `${runId}-2`,
+    });
+    expect(starts[1]!.idempotencyToken).not.toBe(starts[0]!.idempotencyToken);
+    expect(starts[1]!.environmentVariablesOverride).toEqual(
+      expect.arrayContaining([
+        { name: 'PUSHLINE_RUN_ID', value: runId, type: 'PLAINTEXT' },
+        { name: 'PUSHLINE_ATTEMPT', value: '2', type: 'PLAINTEXT' },
+      ]),
+    );
+    const second = (await store.get(runId))!.run;
+    expect(second).toMatchObject({ status: 'running', attempt: 2, stages: { build: { status: 'running' } } });
+    expect(second.build?.buildId).not.toBe(first[0]![0]);
+
+    // Act and assess: the second build passes and the run goes on to its canary
+    await buildSucceeds('flaky-build');
+    expect(await logOf(runId)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Build Failed',
+      'Run Finished',
+      'Run Retried',
+      'Build Started',
+      'Tests Passed',
+      'Staging Deployed', // skipped: no staging target
+      'Canary Started',
+    ]);
+    expect(codedeploy.created.at(-1)).toMatchObject({ deploymentGroupName: 'flaky-production' });
   });
 });
