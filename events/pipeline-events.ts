@@ -19,6 +19,14 @@ const TRIGGER = z.enum(['push', 'manual', 'redeploy']);
 /** A duration in whole seconds, one or more. */
 const Seconds = z.int().check(z.minimum(1));
 
+/** The release a redeploy takes back to production: an earlier run's build, not built again. */
+const RedeployOf = z.object({
+  runId: NonEmpty,
+  buildId: NonEmpty,
+  artifacts: z.lazy(() => BuildArtifacts),
+  tests: z.optional(TestCounts),
+});
+
 export const RunStartedDetail = z.object({
   ...baseDetail,
   stage: z.literal('source'),
@@ -26,6 +34,10 @@ export const RunStartedDetail = z.object({
     trigger: z._default(TRIGGER, 'push'),
     /** Why the path filters could not be applied, when they could not. */
     pathsUnknownReason: z.optional(z.string()),
+    /** Who started a run by hand (a redeploy, a manual run). */
+    by: z.optional(NonEmpty),
+    /** A redeploy: the run whose release this run deploys again. */
+    redeployOf: z.optional(RedeployOf),
   }),
 });
 

@@ -24,7 +24,7 @@ export const SUBSCRIPTIONS = {
   },
   'start-build': { pipelineEvents: ['Run Started', 'Run Retried', 'Run Finished'] },
   'finish-build': { awsEvents: [{ source: 'aws.codebuild', detailType: 'CodeBuild Build State Change' }] },
-  'deploy-staging': { pipelineEvents: ['Tests Passed', 'Run Retried'] },
+  'deploy-staging': { pipelineEvents: ['Run Started', 'Tests Passed', 'Run Retried'] },
   'finish-deployment': {
     awsEvents: [{ source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' }],
   },

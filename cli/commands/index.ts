@@ -6,6 +6,7 @@ import { register as hook } from './hook.ts';
 import { register as operate } from './operate.ts';
 import { register as runs } from './runs.ts';
 import { register as show } from './show.ts';
+import { register as undo } from './undo.ts';
 import { register as up } from './up.ts';
 import { register as validate } from './validate.ts';
 
@@ -24,6 +25,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   runs,
   show,
   operate,
+  undo,
   demo,
   dlq,
 ];

@@ -14,9 +14,9 @@ interface ActionOptions {
 
 /** One action on a run: its command, the API path, what the body carries, what it prints after. */
 interface Action {
-  name: 'approve' | 'reject' | 'retry' | 'cancel';
+  name: 'approve' | 'reject' | 'retry' | 'cancel' | 'redeploy';
   description: string;
-  text: { flag: string; description: string; required: boolean; field: 'comment' | 'reason' };
+  text?: { flag: string; description: string; required: boolean; field: 'comment' | 'reason' };
   done: (run: RunSummary, answer: Record<string, unknown>) => string;
 }
 
@@ -77,23 +77,30 @@ const ACTIONS: Action[] = [
       ].join('\n');
     },
   },
+  {
+    name: 'redeploy',
+    description:
+      "Deploy an earlier run's release again, as a new run: through staging, the gate and the canary to production, without building again.",
+    done: (run, answer) =>
+      `redeploying the release of run ${shortRunId(String(answer.redeployOf))} as run ${shortRunId(run.id)} (${run.pipeline}); follow it with \`pushline show ${shortRunId(run.id)}\``,
+  },
 ];
 
 /**
- * `pushline approve|reject|retry|cancel <run>`: operate a run by hand through the API — the local server
+ * `pushline approve|reject|retry|cancel|redeploy <run>`: operate a run by hand through the API — the local server
  * of `--data`, or any server (`--server`, `PUSHLINE_SERVER`, with `PUSHLINE_TOKEN`), the AWS
  * stack's included. A refusal says why: a run in another state (409) shows its stages.
  */
 export function register(program: Command, setExitCode: SetExitCode): void {
   for (const action of ACTIONS) {
-    program
-      .command(action.name)
+    const command = program.command(action.name);
+    if (action.text) command.option(action.text.flag, action.text.description);
+    command
       .description(action.description)
       .argument(
         '<run-id>',
         'the run: its short id as `pushline runs` lists it, a unique start or tail, or the whole id',
       )
-      .option(action.text.flag, action.text.description)
       .option('--as <name>', 'who acts (default: your user name; a token may name you instead)')
       .option('-d, --data <dir>', 'the data folder of the local server', '.pushline')
       .option(
@@ -102,8 +109,8 @@ export function register(program: Command, setExitCode: SetExitCode): void {
       )
       .action(async (runId: string, options: ActionOptions) => {
         const say = (line: string) => console.error(`pushline ${action.name}: ${line}`);
-        const text = options[action.text.field];
-        if (action.text.required && !text?.trim()) {
+        const text = action.text ? options[action.text.field] : undefined;
+        if (action.text?.required && !text?.trim()) {
           say(`${action.text.flag.split(',')[1]?.trim().split(' ')[0] ?? action.text.field} is required`);
           setExitCode(2);
           return;
@@ -117,7 +124,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         try {
           const answer = await postJson(target, `/api/runs/${encodeURIComponent(runId)}/${action.name}`, {
             by: options.as ?? cliUser(),
-            ...(text ? { [action.text.field]: text } : {}),
+            ...(text && action.text ? { [action.text.field]: text } : {}),
           });
           console.log(action.done(answer.run as RunSummary, answer));
         } catch (error) {

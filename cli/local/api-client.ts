@@ -62,22 +62,34 @@ export function cliUser(): string {
   }
 }
 
+/** GETs `path`; resolves with the answer's JSON, or throws `ApiError` with what the API said. */
+export async function getJson(target: ApiTarget, path: string): Promise<Record<string, unknown>> {
+  return request(target, path, { method: 'GET' });
+}
+
 /** POSTs `body` as JSON; resolves with the answer's JSON, or throws `ApiError` with what the API said. */
 export async function postJson(
   target: ApiTarget,
   path: string,
   body: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
+  return request(target, path, { method: 'POST', body: JSON.stringify(body) });
+}
+
+async function request(
+  target: ApiTarget,
+  path: string,
+  init: { method: 'GET' | 'POST'; body?: string },
+): Promise<Record<string, unknown>> {
   let response: Response;
   try {
     response = await fetch(`${target.url}${path}`, {
-      method: 'POST',
+      ...init,
       headers: {
-        'content-type': 'application/json',
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
         accept: 'application/json',
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
       },
-      body: JSON.stringify(body),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;

@@ -3,6 +3,7 @@ import { DETAIL_TYPES } from '../../events/pipeline-events.ts';
 import type { StageHandler } from '../../functions/handler-deps.ts';
 import { makeStageHandlers, type StageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers } from '../../functions/subscriptions.ts';
+import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
 import { operationRoutes } from '../../shared/local/operation-routes.ts';
@@ -54,15 +55,14 @@ export async function registerStageHandlers(app: LocalApp): Promise<void> {
  * `SLACK_SIGNING_SECRET`.
  */
 export async function mountOperations(app: LocalApp, { builder, deployer }: LocalAdapters): Promise<void> {
-  const operations = makeRunOperations({
+  const deps = {
     store: app.store,
     clock: app.clock,
-    pipelines: (name) => app.pipeline(name),
+    pipelines: (name: string) => app.pipeline(name),
     people: () => app.config().people,
-    builder,
-    deployer,
     logger: app.logger,
-  });
+  };
+  const operations = { ...makeRunOperations({ ...deps, builder, deployer }), redeploy: makeRedeploy(deps) };
   const token = await app.secrets.get('PUSHLINE_TOKEN');
   const access = token
     ? ({ kind: 'token', token } as const)

@@ -17,11 +17,15 @@ export type DeployStagingDeps = Pick<
 
 const NO_ARTIFACTS = { files: [], exportedVariables: {} };
 
-/** The boundary deploy-staging acts at: the build passed and staging has not begun. */
+/**
+ * The boundary deploy-staging acts at: the build passed (or a redeploy reuses an earlier run's)
+ * and staging has not begun.
+ */
 function atStagingBoundary(run: Run): boolean {
-  return (
-    run.stages.build.status === StageStatus.Succeeded && run.stages.staging.status === StageStatus.Pending
-  );
+  const build = run.stages.build.status;
+  const built =
+    build === StageStatus.Succeeded || (build === StageStatus.Skipped && run.redeployOf !== undefined);
+  return built && run.stages.staging.status === StageStatus.Pending;
 }
 
 /**
@@ -40,7 +44,13 @@ export function makeDeployStaging(deps: DeployStagingDeps): StageHandler {
   return async (event, context) => {
     const log = context?.logger ?? deps.logger ?? silentLogger;
     // A retry from staging finds the run at the same boundary as the build's success did.
-    if (event.detailType !== 'Tests Passed' && event.detailType !== 'Run Retried') return;
+    // A redeploy starts at staging: its Run Started finds the run at this boundary already.
+    if (
+      event.detailType !== 'Tests Passed' &&
+      event.detailType !== 'Run Retried' &&
+      event.detailType !== 'Run Started'
+    )
+      return;
     const { runId, attempt } = event.detail;
     const run = (await store.get(runId))?.run;
     if (!run || !isCurrent(run, attempt) || !atStagingBoundary(run)) return;

@@ -42,6 +42,10 @@ export interface Run {
   status: RunStatus;
   source: SourcePush;
   trigger: 'push' | 'manual' | 'redeploy';
+  /** Who started the run by hand (a redeploy, a manual run). */
+  by?: string;
+  /** A redeploy: the run whose release it deploys again (its build is reused, not run). */
+  redeployOf?: string;
   pathsUnknownReason?: string;
   createdAt: string;
   updatedAt: string;
@@ -174,6 +178,15 @@ function startRun(event: Extract<PipelineEvent, { detailType: 'Run Started' }>):
     StageState
   >;
   stages.source = { status: StageStatus.Succeeded, startedAt: detail.source.pushedAt, finishedAt: detail.at };
+  const redeploy = detail.data.redeployOf;
+  if (redeploy) {
+    stages.build = {
+      status: StageStatus.Skipped,
+      startedAt: detail.at,
+      finishedAt: detail.at,
+      reason: `redeploy: the build of run ${redeploy.runId} is reused`,
+    };
+  }
   return {
     id: detail.runId,
     pipeline: detail.pipeline,
@@ -182,6 +195,17 @@ function startRun(event: Extract<PipelineEvent, { detailType: 'Run Started' }>):
     source: detail.source,
     trigger: detail.data.trigger,
     ...(detail.data.pathsUnknownReason ? { pathsUnknownReason: detail.data.pathsUnknownReason } : {}),
+    ...(detail.data.by ? { by: detail.data.by } : {}),
+    ...(redeploy
+      ? {
+          redeployOf: redeploy.runId,
+          build: {
+            buildId: redeploy.buildId,
+            artifacts: redeploy.artifacts,
+            ...(redeploy.tests ? { tests: redeploy.tests } : {}),
+          },
+        }
+      : {}),
     createdAt: detail.at,
     updatedAt: detail.at,
     stages,
@@ -288,6 +312,8 @@ function expect(run: Run, stage: Stage, allowed: readonly StageStatus[], what: s
 }
 
 const PENDING_OR_RUNNING = [StageStatus.Pending, StageStatus.Running] as const;
+/** A build that passed, or a redeploy's build reused (skipped: not run again). */
+const BUILT = [StageStatus.Succeeded, StageStatus.Skipped] as const;
 
 /** The state machine proper: the next run, or the reason the event does not fit. */
 function transition(run: Run, event: PipelineEvent): Run | string {
@@ -352,7 +378,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
 
     case 'Staging Started': {
       const misfit =
-        expect(run, 'build', [StageStatus.Succeeded], 'Staging Started') ??
+        expect(run, 'build', BUILT, 'Staging Started') ??
         expect(run, 'staging', [StageStatus.Pending], 'Staging Started');
       if (misfit) return misfit;
       const { deploymentId, url } = event.detail.data;
@@ -364,7 +390,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
 
     case 'Staging Deployed': {
       const misfit =
-        expect(run, 'build', [StageStatus.Succeeded], 'Staging Deployed') ??
+        expect(run, 'build', BUILT, 'Staging Deployed') ??
         expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Deployed');
       if (misfit) return misfit;
       const { deploymentId, url, skipped, reason } = event.detail.data;
@@ -389,7 +415,7 @@ function transition(run: Run, event: PipelineEvent): Run | string {
 
     case 'Staging Failed': {
       const misfit =
-        expect(run, 'build', [StageStatus.Succeeded], 'Staging Failed') ??
+        expect(run, 'build', BUILT, 'Staging Failed') ??
         expect(run, 'staging', PENDING_OR_RUNNING, 'Staging Failed');
       if (misfit) return misfit;
       return setStage(run, 'staging', finished('staging', StageStatus.Failed, event.detail.data.reason));

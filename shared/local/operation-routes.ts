@@ -1,3 +1,4 @@
+import type { makeRedeploy } from '../app/redeploy.ts';
 import { AmbiguousRunIdError, resolveRunId } from '../app/resolve-run-id.ts';
 import type { RunOperations } from '../app/run-operations.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
@@ -10,7 +11,8 @@ import type { Route, RouteRequest, RouteResult } from './http-server.ts';
 export interface OperationRoutesDeps {
   store: RunStore;
   clock: Clock;
-  operations: RunOperations;
+  /** What the actions do: the run operations, and the redeploy that starts a new run. */
+  operations: RunOperations & { redeploy: ReturnType<typeof makeRedeploy> };
   /**
    * Who may operate runs. `loopback`: anyone who reaches the server (it listens on this machine
    * only). `token`: a request must carry `Authorization: Bearer <PUSHLINE_TOKEN>`. `closed`: the

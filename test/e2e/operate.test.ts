@@ -7,6 +7,7 @@ import { consoleLogger } from '../../cli/local/console-logger.ts';
 import { createLocalApp, type LocalApp } from '../../cli/local/create-local-app.ts';
 import { makeStageHandlers } from '../../functions/stage-handlers.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
+import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { RunDetail } from '../../shared/local/api-routes.ts';
 import { operationRoutes } from '../../shared/local/operation-routes.ts';
@@ -78,7 +79,11 @@ describe('operating a run from the dashboard', () => {
     const stages = makeStageHandlers({ ...deps, notifiers: async () => [] });
     local.bus.on('request-approval', stages['request-approval'].onEvent);
     local.bus.on('start-canary', stages['start-canary'].onEvent);
-    const operations = makeRunOperations({ ...deps, people: () => local.config().people });
+    const people = () => local.config().people;
+    const operations = {
+      ...makeRunOperations({ ...deps, people }),
+      redeploy: makeRedeploy({ ...deps, people }),
+    };
     for (const route of operationRoutes({
       store: local.store,
       clock: local.clock,

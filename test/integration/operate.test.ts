@@ -295,6 +295,42 @@ describe('operating runs by hand, locally', () => {
     expect(await versionsServed()).toEqual(['6.0.0']);
   }, 180_000);
 
+  it('redeploys an earlier release without building it again, and undoes back to the one before', async () => {
+    // Prepare: production serves 6.0.0 (the retried run); 2.0.0 was the first release
+    const releases = (await (await fetch(`${app.url}/api/runs?status=succeeded`)).json()) as {
+      runs: { id: string; source: { message: string } }[];
+    };
+    const version2 = releases.runs.find((r) => r.source.message === 'Version 2')!.id;
+
+    // Act: redeploy 2.0.0, approve it at the gate
+    const redeployed = await pushline('redeploy', shortRunId(version2), '--as', 'Priya');
+    const newRun = /as run (\w{8})/.exec(redeployed.stdout)?.[1];
+    const back = await waitForRun(app.url, newRun!, 'to reach the gate', atTheGate, 30_000);
+    await post(back.id, 'approve', { by: 'Priya' });
+    const done = await waitForRun(app.url, back.id, 'to finish', finished, 45_000);
+
+    // Assess
+    expect(redeployed.code).toBe(0);
+    expect(done).toMatchObject({ status: 'succeeded', trigger: 'redeploy' });
+    expect(stageOf(done, 'build')).toMatchObject({
+      status: 'skipped',
+      reason: `redeploy: the build of run ${version2} is reused`,
+    });
+    expect(types(done)).not.toContain('Build Started');
+    expect(await versionsServed()).toEqual(['2.0.0']);
+
+    // Act: undo puts the release before (6.0.0) back
+    const undone = await pushline('undo', 'demo-service', '--as', 'Priya');
+    const undoRun = /as run (\w{8})/.exec(undone.stdout)?.[1];
+    const waiting = await waitForRun(app.url, undoRun!, 'to reach the gate', atTheGate, 30_000);
+    await post(waiting.id, 'approve', { by: 'Priya' });
+    await waitForRun(app.url, waiting.id, 'to finish', finished, 45_000);
+
+    // Assess
+    expect(undone).toMatchObject({ code: 0, stdout: expect.stringContaining('undoing run') });
+    expect(await versionsServed()).toEqual(['6.0.0']);
+  }, 180_000);
+
   it('serves Slack interactions, and says what to set when the signing secret is not', async () => {
     // Act
     const response = await fetch(`${app.url}/slack/interactions`, {

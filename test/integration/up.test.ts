@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
+import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { RunSummary } from '../../shared/local/api-routes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -164,7 +165,7 @@ describe('pushline up', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/RUN +PIPELINE +BRANCH +COMMIT +STATUS +STAGES +AGE/);
     expect(stdout).toMatch(
-      new RegExp(`\\w{26} +hello +master +${push.after.slice(0, 7)} +[a-z_]+ +[✓✗▶·⧖ -]+ +\\d+[smhd]`),
+      new RegExp(`\\w{8} +hello +master +${push.after.slice(0, 7)} +[a-z_]+ +[✓✗▶·⧖ -]+ +\\d+[smhd]`),
     );
   });
 
@@ -180,7 +181,7 @@ describe('pushline up', () => {
     const { code, stdout } = await cli(['show', runId, '--data', dataDir]);
 
     expect(code).toBe(0);
-    expect(stdout).toContain(`Run ${runId}  hello  `);
+    expect(stdout).toContain(`Run ${shortRunId(runId)} (${runId})  hello  `);
     expect(stdout).toMatch(/1 +\d\d:\d\d:\d\d +Run Started +applied/);
   });
 

@@ -2,6 +2,7 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import type { HandlerDeps } from '../../functions/handler-deps.ts';
 import { makeStageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers, subscribersOf } from '../../functions/subscriptions.ts';
+import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import type { Run } from '../../shared/domain/run.ts';
@@ -53,7 +54,11 @@ export function createChoreography(options: ChoreographyOptions) {
   // here: what it announces is tested on its own).
   const stages = makeStageHandlers({ ...deps, notifiers: async () => [] });
   const handlers = Object.fromEntries(pipelineSubscribers().map((name) => [name, stages[name].onEvent]));
-  const operations = makeRunOperations({ ...deps, people: () => options.people ?? {} });
+  const people = () => options.people ?? {};
+  const operations = {
+    ...makeRunOperations({ ...deps, people }),
+    redeploy: makeRedeploy({ ...deps, people }),
+  };
   const finishBuild = stages['finish-build'].onOutcome;
   const finishDeployment = stages['finish-deployment'].onOutcome;
   const checkCanary = stages['judge-canary'].onCheck;
@@ -107,7 +112,7 @@ export function createChoreography(options: ChoreographyOptions) {
     metrics,
     scheduler,
     deps,
-    /** Approve, reject, cancel — as the API calls them. */
+    /** Approve, reject, retry, cancel, redeploy — as the API calls them. */
     operations,
     dispatched,
     finishBuild,

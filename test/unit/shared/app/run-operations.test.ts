@@ -6,7 +6,7 @@ import {
   ValidationError,
 } from '../../../../shared/domain/errors.ts';
 import { createChoreography } from '../../../support/choreography.ts';
-import { pipelineConfig } from '../../../support/runs.ts';
+import { commitOf, pipelineConfig } from '../../../support/runs.ts';
 
 const PEOPLE = {
   'Priya Natarajan': { slack: 'U024BE7LH', github: 'priya-n' },
@@ -352,5 +352,52 @@ describe('retry', () => {
     expect(run).toMatchObject({ status: 'running', attempt: 2 });
     expect(run.stages.approval.status).toBe('running');
     expect(flow.deployer.distinct('deploy')).toEqual([`staging-${runId}-1`]);
+  });
+});
+
+describe('redeploy', () => {
+  it("takes an earlier run's release back to production as a new run, without building again", async () => {
+    // Prepare: two releases in production
+    const flow = createChoreography({ pipelines: [pipelineConfig()] });
+    const first = await flow.push('web', commitOf(1));
+    await flow.settle();
+    await flow.push('web', commitOf(2));
+    await flow.settle();
+
+    // Act
+    const redeployed = await flow.operations.redeploy(first, { by: 'priya-n' });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(redeployed.id);
+    expect(run).toMatchObject({ status: 'succeeded', trigger: 'redeploy', redeployOf: first, by: 'priya-n' });
+    expect(run.source.commit).toBe(commitOf(1));
+    expect(run.build?.buildId).toBe(`build-${first}-1`);
+    expect(flow.builder.started).toHaveLength(2);
+    expect(await flow.history(redeployed.id)).toEqual([
+      'Run Started',
+      'Staging Started',
+      'Staging Deployed',
+      'Canary Started',
+      'Canary Healthy',
+      'Production Deployed',
+      'Run Finished',
+    ]);
+  });
+
+  it('refuses a run whose build did not pass, and an unknown run', async () => {
+    // Prepare
+    const flow = createChoreography({ pipelines: [pipelineConfig()], build: () => ({ status: 'FAILED' }) });
+    const failed = await flow.push();
+    await flow.settle();
+
+    // Act / Assess
+    await expect(flow.operations.redeploy(failed, { by: 'Priya' })).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: `run ${failed} has no build to deploy (its build did not pass)`,
+    });
+    await expect(flow.operations.redeploy('01NOSUCHRUN', { by: 'Priya' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });

@@ -765,3 +765,53 @@ describe('Run Retried', () => {
     expect(retryStage(run)).toEqual({ stage: 'canary' });
   });
 });
+
+describe('a redeploy', () => {
+  const redeployOf = {
+    runId: '01JP9ZMQ6R7C0VV1EG6MGAF6HH',
+    buildId: 'web:0b7c2d1e',
+    artifacts: { location: 's3://acme/web/build.zip', files: ['appspec.yaml'], exportedVariables: {} },
+    tests: { total: 12, passed: 12, failed: 0, skipped: 0 },
+  };
+
+  it("starts from the earlier run's build: the build stage skipped, its artifacts on the run", () => {
+    // Prepare
+    const started = makeEvent('Run Started', {
+      eventId: 'e01',
+      at: at(1),
+      runId: 'RUN-REDEPLOY',
+      data: { trigger: 'redeploy', by: 'Priya', redeployOf },
+    });
+
+    // Act
+    const run = fold([started]);
+
+    // Assess
+    expect(run).toMatchObject({ trigger: 'redeploy', by: 'Priya', redeployOf: redeployOf.runId });
+    expect(run.build).toEqual({
+      buildId: 'web:0b7c2d1e',
+      artifacts: redeployOf.artifacts,
+      tests: redeployOf.tests,
+    });
+    expect(run.stages.build).toMatchObject({
+      status: 'skipped',
+      reason: `redeploy: the build of run ${redeployOf.runId} is reused`,
+    });
+  });
+
+  it('goes to staging without a build, and on to production', () => {
+    // Prepare
+    const log = newLog({ runId: 'RUN-REDEPLOY' });
+    log.add('Run Started', { data: { trigger: 'redeploy', redeployOf } });
+    for (const detailType of HAPPY_PATH.slice(3)) log.add(detailType, { runId: 'RUN-REDEPLOY' });
+    log.add('Run Finished', { data: { outcome: 'succeeded' } });
+
+    // Act
+    const run = fold(log.events);
+
+    // Assess
+    expect(run.status).toBe('succeeded');
+    expect(run.ignored).toEqual([]);
+    expect(statuses(run)).toMatchObject({ build: 'skipped', staging: 'succeeded', production: 'succeeded' });
+  });
+});

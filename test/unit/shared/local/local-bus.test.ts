@@ -75,7 +75,7 @@ describe('LocalBus', () => {
     await bus.publish([testsPassed]);
 
     expect(calls.sort()).toEqual(['deploy-staging:Tests Passed', 'notify:Tests Passed']);
-    expect(bus.handlersOf('Run Started').sort()).toEqual(['notify', 'start-build']);
+    expect(bus.handlersOf('Run Started').sort()).toEqual(['deploy-staging', 'notify', 'start-build']);
   });
 
   it('hands each invocation a child logger keyed by the event id', async () => {
