@@ -3,6 +3,7 @@ import { STAGES } from '../../events/common.ts';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { formatDuration } from '../domain/duration.ts';
 import type { Run } from '../domain/run.ts';
+import { endedByDecision } from './render-operator-reply.ts';
 import { canaryLines, linkPieces, type RenderContext } from './render-parts.ts';
 import { shortRunId } from './run-links.ts';
 import { context, type SlackMessage, section } from './slack-blocks.ts';
@@ -20,10 +21,12 @@ export interface FailureReplyContext extends RenderContext {
  * The thread reply for a failure, rollback or timeout: what happened and why — the failing phase
  * and its reason, the failing tests, the canary's reasons per metric, the timeout — with an
  * optional mention of the on-call group. For `Run Finished` it sums up every stage that failed.
+ * A run that ended by someone's decision (rejected at the gate, cancelled) mentions nobody: a
+ * deliberate decision is not an incident.
  */
 export function renderFailureReply(run: Run, event: PipelineEvent, ctx: FailureReplyContext): SlackMessage {
   const details = detailsOf(run, event);
-  const who = mention(ctx.mentionOnFailure);
+  const who = endedByDecision(run) ? undefined : mention(ctx.mentionOnFailure);
   const blocks: KnownBlock[] = [section(`${who ? `${who} ` : ''}${details.headline}`)];
   for (const text of details.sections) blocks.push(section(text));
   const links = linkPieces(run, ctx);

@@ -9,6 +9,7 @@ import { converge } from './converge.ts';
 import { slackFailure } from './failures.ts';
 import type { NotifyInput, RoutedNotifier } from './notifier-kinds.ts';
 import { renderFailureReply } from './render-failure-reply.ts';
+import { endedByDecision, renderOperatorReply } from './render-operator-reply.ts';
 import { renderRunMessage } from './render-run-message.ts';
 import { announcementOf, isFailure } from './routing.ts';
 import type { SlackMessage } from './slack-blocks.ts';
@@ -71,9 +72,22 @@ export class SlackBotNotifier implements RoutedNotifier {
           send: () => this.update(message.channel, message.ts, this.render(current)),
         },
       ]);
-      if (announce && (await this.shouldReply(run.id, event))) {
-        const latest = (await this.store.get(run.id))?.run ?? run;
-        const reply = renderFailureReply(latest, event, {
+      // Who acted by hand, and why: under the message whenever there is one, routed or not (the
+      // message changed because of it), never broadcast, mentioning nobody.
+      const operatorReply = renderOperatorReply(run, event);
+      if (operatorReply) {
+        await this.client.chat.postMessage({
+          channel: message.channel,
+          thread_ts: message.ts,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...operatorReply,
+        });
+      } else if (announce && (await this.shouldReply(run.id, event))) {
+        const current = (await this.store.get(run.id))?.run ?? run;
+        // A rejection's Run Finished: the Rejected reply said who and why; no failure to report.
+        if (event.detailType === 'Run Finished' && endedByDecision(current)) return;
+        const reply = renderFailureReply(current, event, {
           ...this.renderContext(),
           ...(slack.mentionOnFailure ? { mentionOnFailure: slack.mentionOnFailure } : {}),
         });
@@ -86,7 +100,7 @@ export class SlackBotNotifier implements RoutedNotifier {
           unfurl_media: false,
           ...reply,
         });
-        await this.store.setAttribute(run.id, SLACK_KEYS.replied, event.detail.eventId);
+        await this.store.setAttribute(run.id, repliedKey(event), event.detail.eventId);
       }
     } catch (error) {
       throw slackFailure(error, this.clock.now());
@@ -145,8 +159,9 @@ export class SlackBotNotifier implements RoutedNotifier {
     if (!isFailure(announcement)) return false;
     if (event.detailType !== 'Run Finished') return true;
     const claimed = `finished:${event.detail.eventId}`;
-    if (await this.store.setAttribute(runId, SLACK_KEYS.replied, claimed, { ifAbsent: true })) return true;
-    return (await this.store.getAttribute(runId, SLACK_KEYS.replied)) === claimed;
+    const key = repliedKey(event);
+    if (await this.store.setAttribute(runId, key, claimed, { ifAbsent: true })) return true;
+    return (await this.store.getAttribute(runId, key)) === claimed;
   }
 
   private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
@@ -160,4 +175,12 @@ export class SlackBotNotifier implements RoutedNotifier {
   private renderContext() {
     return { now: this.clock.now(), ...(this.dashboardUrl ? { dashboardUrl: this.dashboardUrl } : {}) };
   }
+}
+
+/**
+ * Where the failure reply of an attempt is recorded: `slack.replied` for the first, and
+ * `slack.replied.<n>` for a retry's, so a retried run that fails again is told again.
+ */
+function repliedKey(event: PipelineEvent): string {
+  return event.detail.attempt > 1 ? `${SLACK_KEYS.replied}.${event.detail.attempt}` : SLACK_KEYS.replied;
 }

@@ -92,4 +92,27 @@ describe('renderFailureReply', () => {
     expect(text).toContain('*Build failed* in phase `BUILD`: npm test exited with 1');
     expect(text).toContain('*Failing tests (3)*');
   });
+
+  it('mentions nobody for a run rejected at the gate: a deliberate decision is not an incident', async () => {
+    // Prepare
+    const driver = new RunDriver();
+    await driver.start();
+    await driver.play(SCRIPTS.succeeded.slice(0, 4));
+    await driver.append('Approval Requested', 'approval', { approvers: ['Tomás'], timeoutSeconds: 3600 });
+    await driver.append('Rejected', 'approval', { by: 'Tomás', reason: 'not during the sale' });
+    const finished = await driver.append('Run Finished', 'approval', {
+      outcome: 'failed',
+      reason: 'rejected by Tomás: not during the sale',
+    });
+
+    // Act
+    const reply = renderFailureReply(await driver.run(), finished, {
+      now: driver.clock.now(),
+      mentionOnFailure: 'S0123ABCD',
+    });
+
+    // Assess
+    expect(sections(reply)).not.toContain('subteam');
+    expect(sections(reply)).toContain('rejected by Tomás: not during the sale');
+  });
 });

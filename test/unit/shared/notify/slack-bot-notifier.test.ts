@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { PipelineEvent } from '../../../../events/pipeline-events.ts';
+import { makeRunOperations } from '../../../../shared/app/run-operations.ts';
 import { PushlineError, TransientError } from '../../../../shared/domain/errors.ts';
+import type { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
+import { isAnnounced } from '../../../../shared/notify/routing.ts';
 import { SLACK_KEYS, SlackBotNotifier } from '../../../../shared/notify/slack-bot-notifier.ts';
 import { RecordingServer } from '../../../support/recording-server.ts';
 import { blockText, fakeSlack, slackCalls, slackClient } from './fake-services.ts';
@@ -205,5 +209,173 @@ describe('SlackBotNotifier', () => {
 
     // Assess
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('SlackBotNotifier, for runs operated by hand', () => {
+  let server: RecordingServer;
+  beforeAll(async () => {
+    server = await RecordingServer.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  beforeEach(() => {
+    server.reset();
+    fakeSlack(server);
+  });
+
+  const PEOPLE = { Priya: { slack: 'U024BE7LH' }, Tomás: { slack: 'U0TOMAS01' } };
+
+  /** A run of a pipeline that mentions its on-call group and broadcasts failures, and its operations. */
+  function setup(
+    config: PipelineConfig = pipeline({
+      notifications: {
+        slack: { channel: '#deploys', mentionOnFailure: 'S0123ABCD', broadcastFailures: true },
+      },
+    }),
+  ) {
+    const driver = new RunDriver();
+    const notifier = new SlackBotNotifier({
+      client: slackClient(server),
+      store: driver.store,
+      clock: driver.clock,
+    });
+    const operations = makeRunOperations({
+      store: driver.store,
+      clock: driver.clock,
+      pipelines: () => config,
+      people: () => PEOPLE,
+      builder: { stop: async () => {} },
+      deployer: { rollback: async () => {} },
+    });
+    let told = 0;
+    /** notify hears every event the log has that it has not heard yet, announced as routing says. */
+    const hear = async (order: (events: PipelineEvent[]) => PipelineEvent[] = (events) => events) => {
+      const log = await driver.store.log(driver.runId);
+      const fresh = log
+        .slice(told)
+        .map((e) => ({ detailType: e.detailType, detail: e.detail }) as PipelineEvent);
+      told = log.length;
+      for (const event of order(fresh)) {
+        const run = (await driver.store.get(driver.runId))!.run;
+        await notifier.notify({ run, event, pipeline: config, announce: isAnnounced(config, event) });
+      }
+    };
+    return { driver, operations, hear };
+  }
+
+  const replies = () => slackCalls(server).filter((c) => c.thread_ts);
+
+  /** Build, staging, then the gate that Priya and Tomás may decide. */
+  async function toTheGate(driver: RunDriver) {
+    await driver.start();
+    await driver.play(SCRIPTS.succeeded.slice(0, 4));
+    await driver.append('Approval Requested', 'approval', {
+      approvers: ['Priya', 'Tomás'],
+      timeoutSeconds: 3600,
+    });
+  }
+
+  it('replies "Cancelled by Priya: wrong branch" under the message, though cancelled is not routed, mentioning nobody', async () => {
+    // Prepare
+    const { driver, operations, hear } = setup();
+    await driver.start();
+    await driver.play(SCRIPTS.succeeded.slice(0, 1));
+    await hear();
+
+    // Act
+    await operations.cancel(driver.runId, { by: 'U024BE7LH', reason: 'wrong branch' });
+    await hear();
+
+    // Assess
+    const [reply, ...more] = replies();
+    expect(more).toEqual([]);
+    expect(reply).toMatchObject({ thread_ts: '1700000001.000100' });
+    expect(reply!.text).toMatch(/: Cancelled by Priya: wrong branch$/);
+    expect(blockText(reply!.blocks)).toContain(':octagonal_sign: *Cancelled by Priya*: wrong branch');
+    expect(blockText(reply!.blocks)).not.toContain('subteam');
+    expect(reply!.reply_broadcast).toBeUndefined();
+    expect(reply!.link_names).toBeUndefined();
+    expect(blockText(slackCalls(server).at(-2)!.blocks)).toContain('Cancelled');
+  });
+
+  it('replies "Retried by Priya: attempt 2 from build" to a failed run retried', async () => {
+    // Prepare: the build failed, with its failure reply
+    const { driver, operations, hear } = setup();
+    await driver.start();
+    await driver.play(SCRIPTS.buildFailed);
+    await hear();
+    expect(replies()).toHaveLength(1);
+
+    // Act
+    await operations.retry(driver.runId, { by: 'Priya', reason: 'the registry timed out' });
+    await hear();
+
+    // Assess
+    const reply = replies()[1]!;
+    expect(reply.text).toMatch(/: Retried by Priya: attempt 2 from build \(the registry timed out\)$/);
+    expect(blockText(reply.blocks)).toContain(':repeat: *Retried by Priya*: attempt 2 from build');
+    expect(reply.reply_broadcast).toBeUndefined();
+  });
+
+  it('tells again when the retried attempt fails again', async () => {
+    // Prepare
+    const { driver, operations, hear } = setup();
+    await driver.start();
+    await driver.play(SCRIPTS.buildFailed);
+    await operations.retry(driver.runId, { by: 'Priya' });
+    await hear();
+
+    // Act: attempt 2 ends failing without a failure event of its own
+    await driver.append('Run Finished', 'build', {
+      outcome: 'failed',
+      reason: 'CodeBuild project not found',
+    });
+    await hear();
+
+    // Assess
+    expect(replies().map((r) => r.text?.replace(/^web #\w+: /, ''))).toEqual([
+      expect.stringMatching(/^Build failed/),
+      'Retried by Priya: attempt 2 from build',
+      'Failed: CodeBuild project not found',
+    ]);
+  });
+
+  it.each([
+    ['Rejected first', (events: PipelineEvent[]) => events],
+    ['Run Finished first', (events: PipelineEvent[]) => [...events].reverse()],
+  ])(
+    'replies once "Rejected by Tomás: …" to a rejection (%s), never mentioning the on-call group',
+    async (_, order) => {
+      // Prepare
+      const { driver, operations, hear } = setup();
+      await toTheGate(driver);
+      await hear();
+
+      // Act
+      await operations.reject(driver.runId, { by: 'U0TOMAS01', reason: 'not during the sale' });
+      await hear(order);
+
+      // Assess: one reply, who and why; no failure reply, no mention, not broadcast
+      const all = replies();
+      expect(all).toHaveLength(1);
+      expect(all[0]!.text).toMatch(/: Rejected by Tomás: not during the sale$/);
+      expect(blockText(all[0]!.blocks)).toContain(':no_entry: *Rejected by Tomás*: not during the sale');
+      expect(JSON.stringify(all)).not.toContain('S0123ABCD');
+      expect(all[0]!.reply_broadcast).toBeUndefined();
+      expect(all[0]!.link_names).toBeUndefined();
+    },
+  );
+
+  it('escapes what people wrote in their reason', async () => {
+    const { driver, operations, hear } = setup();
+    await driver.start();
+    await hear();
+
+    await operations.cancel(driver.runId, { by: 'Priya', reason: 'see <!channel> & <http://evil|here>' });
+    await hear();
+
+    expect(blockText(replies()[0]!.blocks)).toContain('see &lt;!channel&gt; &amp; &lt;http://evil|here&gt;');
   });
 });
