@@ -214,6 +214,21 @@ export const StageTimedOutDetail = z.object({
   }),
 });
 
+/**
+ * A run waiting to start production may go on: the freeze that held it was lifted, or a deploy
+ * window opened. It changes nothing in the run; start-canary decides the run again on it.
+ */
+export const ProductionReleasedDetail = z.object({
+  ...baseDetail,
+  stage: z.literal('canary'),
+  data: z.object({
+    /** Why: "unfrozen by Priya Natarajan", "a deploy window opened". */
+    reason: NonEmpty,
+    /** Who lifted the freeze, when someone did. */
+    by: z.optional(NonEmpty),
+  }),
+});
+
 /** detail-type → schema of its `detail`. The single registry handlers and the bus parse with. */
 export const PIPELINE_EVENTS = {
   'Run Started': RunStartedDetail,
@@ -234,6 +249,7 @@ export const PIPELINE_EVENTS = {
   'Run Finished': RunFinishedDetail,
   'Stage Timed Out': StageTimedOutDetail,
   'Run Retried': RunRetriedDetail,
+  'Production Released': ProductionReleasedDetail,
 } as const;
 
 export type DetailType = keyof typeof PIPELINE_EVENTS;

@@ -29,7 +29,9 @@ export const SUBSCRIPTIONS = {
     awsEvents: [{ source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' }],
   },
   'request-approval': { pipelineEvents: ['Staging Deployed', 'Run Retried'] },
-  'start-canary': { pipelineEvents: ['Staging Deployed', 'Approved', 'Run Retried', 'Run Finished'] },
+  'start-canary': {
+    pipelineEvents: ['Staging Deployed', 'Approved', 'Run Retried', 'Production Released', 'Run Finished'],
+  },
   'judge-canary': {
     pipelineEvents: ['Canary Started'],
     awsEvents: [{ source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' }],

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as demo } from './demo.ts';
 import { register as dlq } from './dlq.ts';
 import { register as down } from './down.ts';
+import { register as freeze } from './freeze.ts';
 import { register as hook } from './hook.ts';
 import { register as operate } from './operate.ts';
 import { register as runs } from './runs.ts';
@@ -26,6 +27,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   show,
   operate,
   undo,
+  freeze,
   demo,
   dlq,
 ];

@@ -3,10 +3,12 @@ import { DETAIL_TYPES } from '../../events/pipeline-events.ts';
 import type { StageHandler } from '../../functions/handler-deps.ts';
 import { makeStageHandlers, type StageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers } from '../../functions/subscriptions.ts';
+import { makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
 import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
 import { operationRoutes } from '../../shared/local/operation-routes.ts';
+import { pipelineRoutes } from '../../shared/local/pipeline-routes.ts';
 import { slackAppClient } from '../../shared/notify/slack-app-client.ts';
 import { makeSlackInteractions } from '../../shared/notify/slack-interactions.ts';
 import type { LocalApp } from './create-local-app.ts';
@@ -76,6 +78,16 @@ export async function mountOperations(app: LocalApp, { builder, deployer }: Loca
     access,
     defaultActor: serverUser(),
   })) {
+    app.server.route(route);
+  }
+  const freezes = makePipelineOperations({
+    store: app.store,
+    clock: app.clock,
+    pipelines: (name) => app.pipeline(name),
+    file: () => app.config(),
+    logger: app.logger,
+  });
+  for (const route of pipelineRoutes({ operations: freezes, access, defaultActor: serverUser() })) {
     app.server.route(route);
   }
   app.server.webhook(

@@ -1,6 +1,8 @@
+import { conflictingPipeline, makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
 import { AmbiguousRunIdError, resolveRunId } from '../../shared/app/resolve-run-id.ts';
 import { makeRunOperations, type RunOperationsDeps } from '../../shared/app/run-operations.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
+import type { PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { describeError, errorResponse } from '../../shared/http/error-response.ts';
 import { type ApiToken, authenticate, parseActionBody } from '../../shared/http/operation-requests.ts';
 import { performRunAction, type RunAction } from '../../shared/http/run-actions.ts';
@@ -13,6 +15,8 @@ import { API_ROUTES, type ApiRouteName } from './routes.ts';
 export interface ApiDeps extends Omit<RunOperationsDeps, 'logger'> {
   /** The tokens that may use the API, each with the name its actions are recorded under. */
   tokens: () => Promise<readonly ApiToken[]>;
+  /** The pipeline file's pipelines, for `GET /api/pipelines`. */
+  file: () => Pick<PushlineFile, 'pipelines'>;
 }
 
 /** What a route is given: the request, its path parameters, and who is asking (the token's name). */
@@ -26,8 +30,9 @@ interface RouteCall {
 type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
 
 /**
- * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}` and
- * `POST /api/runs/{id}/approve|reject|retry|cancel`, with the same views (shared/http/run-views.ts) and
+ * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}`,
+ * `POST /api/runs/{id}/approve|reject|retry|cancel`, `GET /api/pipelines` and
+ * `POST /api/pipelines/{name}/freeze|unfreeze` (`PipelineOperations`), with the same views (shared/http/run-views.ts) and
  * the same `RunOperations` as local mode's server, so a client (the CLI) cannot tell them apart.
  *
  * Every request needs `Authorization: Bearer <token>`; it is checked first, before the route, the
@@ -76,6 +81,24 @@ export function makeApi(deps: ApiDeps) {
     reject: action('reject'),
     retry: action('retry'),
     cancel: action('cancel'),
+    pipelines: async ({ logger }) => ({
+      statusCode: 200,
+      body: { pipelines: await makePipelineOperations({ ...deps, logger }).list() },
+    }),
+    freeze: async ({ request, params, by, logger }) => {
+      const body = parseActionBody(request.body);
+      const reason = body.reason ?? body.comment;
+      const pipeline = await makePipelineOperations({ ...deps, logger }).freeze(params.name!, {
+        by,
+        ...(reason ? { reason } : {}),
+      });
+      return { statusCode: 200, body: { pipeline } };
+    },
+    unfreeze: async ({ request, params, by, logger }) => {
+      parseActionBody(request.body);
+      const pipeline = await makePipelineOperations({ ...deps, logger }).unfreeze(params.name!, { by });
+      return { statusCode: 200, body: { pipeline } };
+    },
   };
 
   return async function api(request: ApiRequest, logger: Logger): Promise<WebhookResponse> {
@@ -94,12 +117,16 @@ export function makeApi(deps: ApiDeps) {
       response = errorResponse(error);
       // An ambiguous short id lists its candidates, so a client can offer them.
       if (error instanceof AmbiguousRunIdError) response.body.candidates = error.candidates;
+      // A refused freeze or unfreeze says what the pipeline's state is.
+      const pipeline = conflictingPipeline(error);
+      if (pipeline) response.body.pipeline = pipeline;
       if (response.statusCode >= 500)
         logger.error('api request failed', { route, runId, by, error: describeError(error) });
     }
     logger.info('api request', {
       route,
       ...(runId ? { runId } : {}),
+      ...(match?.params.name ? { pipeline: match.params.name } : {}),
       ...(by ? { by } : {}),
       statusCode: response.statusCode,
     });

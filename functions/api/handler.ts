@@ -25,6 +25,7 @@ const api = makeApi({
   clock: systemClock,
   pipelines: pipelineLookup(file),
   people: () => file.people,
+  file: () => file,
   // Cancel stops what the run is doing: StopBuild (never StartBuild), StopDeployment with rollback.
   builder: stopOnlyBuilder(new CodeBuildClient({})),
   deployer: new CodeDeployControl({ client: new CodeDeployClient({}) }),

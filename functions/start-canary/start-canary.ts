@@ -3,6 +3,7 @@ import { endRunOnPermanentError } from '../../shared/app/error-policy.ts';
 import { KeyedMutex } from '../../shared/app/keyed-mutex.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
 import { noteOnce } from '../../shared/app/note-once.ts';
+import { holdProduction } from '../../shared/app/pipeline-operations.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
 import { runningRuns } from '../../shared/app/running-runs.ts';
 import {
@@ -12,6 +13,7 @@ import {
   waitsForProduction,
 } from '../../shared/domain/concurrency.ts';
 import { gateOpen, isCurrent } from '../../shared/domain/next-step.ts';
+import { productionHold } from '../../shared/domain/production-hold.ts';
 import { isTerminal } from '../../shared/domain/run.ts';
 import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
 import type { HandlerDeps, StageHandler } from '../handler-deps.ts';
@@ -27,7 +29,10 @@ const NO_ARTIFACTS = { files: [], exportedVariables: {} };
  * (its canary or production stage running — in every concurrency mode), starts the production
  * deployment with the canary's share of traffic and announces `Canary Started`. A run that finds
  * production taken waits; on every `Run Finished` the runs waiting for that pipeline's production
- * slot are decided again, oldest first.
+ * slot are decided again, oldest first. A run whose pipeline is frozen, or outside its deploy
+ * windows, waits too (a note says why and, for windows, when they next open); `Production
+ * Released` — appended by the unfreeze, or by the watchdog when a window opens — decides it again.
+ * Only production waits: the approval gate is asked and decided meanwhile.
  *
  * The slot check and its claim (`Canary Started`) run one at a time per pipeline in this process
  * (`KeyedMutex`); see there for AWS.
@@ -49,6 +54,13 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
     if (newer) {
       log.info('run superseded before production', { runId, by: newer.id });
       return supersede(deps, run, newer, waitsForProduction);
+    }
+    // A freeze or the deploy windows hold production: the run waits, noted once, until an unfreeze
+    // or the watchdog's round (a window opened) appends `Production Released` for it.
+    const hold = productionHold(pipeline, (await store.getPipelineState(run.pipeline)).state, clock.now());
+    if (hold) {
+      log.info('run held before production', { runId, hold: hold.kind });
+      return holdProduction(store, run, hold, clock);
     }
     const holder = productionBlocker(run, others);
     if (holder) {
@@ -112,7 +124,8 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
     if (
       event.detailType === 'Staging Deployed' ||
       event.detailType === 'Approved' ||
-      event.detailType === 'Run Retried'
+      event.detailType === 'Run Retried' ||
+      event.detailType === 'Production Released'
     )
       await decide(runId, attempt, pipeline, log);
     else if (event.detailType === 'Run Finished') await resumeWaiters(runId, pipeline, log);
@@ -130,7 +143,7 @@ export function startCanaryStage(deps: StartCanaryDeps): StageHandlers['start-ca
     onEvent: endRunOnPermanentError(deps, makeStartCanary(deps), {
       what: 'the production deployment could not start',
       stillApplies: waitsForProduction,
-      only: ['Staging Deployed', 'Approved', 'Run Retried'],
+      only: ['Staging Deployed', 'Approved', 'Run Retried', 'Production Released'],
     }),
   };
 }

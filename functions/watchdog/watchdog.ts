@@ -1,10 +1,13 @@
 import { newEvent } from '../../shared/app/new-event.ts';
 import { noteOnce } from '../../shared/app/note-once.ts';
+import { heldOnPurpose, releaseHeldRuns } from '../../shared/app/pipeline-operations.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
 import { allRunningRuns } from '../../shared/app/running-runs.ts';
+import { waitsForProduction } from '../../shared/domain/concurrency.ts';
 import { formatDuration } from '../../shared/domain/duration.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
-import { StageStatus } from '../../shared/domain/run.ts';
+import { productionHold, windowsOf } from '../../shared/domain/production-hold.ts';
+import { type Run, StageStatus } from '../../shared/domain/run.ts';
 import { type OverdueStage, overdueStages } from '../../shared/domain/watchdog.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
 import type { HandlerDeps } from '../handler-deps.ts';
@@ -18,10 +21,14 @@ export type WatchdogDeps = Pick<
 /** What one watchdog round did. */
 export interface WatchdogReport {
   timedOut: { runId: string; stage: OverdueStage['stage']; stopped?: string }[];
+  /** The runs held before production that the round released (a deploy window opened). */
+  released?: string[];
 }
 
 /**
- * watchdog: ends every running stage that outlived its pipeline's timeout, so that no run hangs.
+ * watchdog: first wakes the runs held before production whose pipeline opened (a deploy window
+ * opened: `Production Released`, see `releaseHeldRuns`); then ends every running stage that
+ * outlived its pipeline's timeout, so that no run hangs.
  * For each (pure `overdueStages`), it first stops what the stage waits for — the build, or the
  * deployment (rolled back) — then appends `Stage Timed Out` + `Run Finished` (timed_out). Stopping
  * first means a crash in between leaves the stage to the next round rather than a build running
@@ -50,10 +57,39 @@ export function makeWatchdog(deps: WatchdogDeps): () => Promise<WatchdogReport> 
     }
   }
 
+  /**
+   * Wakes the held runs of every pipeline whose production is no longer held — a deploy window
+   * opened (or a freeze was lifted and its unfreeze could not wake them all). Once per hold.
+   */
+  async function release(runs: readonly Run[], now: Date): Promise<string[]> {
+    const released: string[] = [];
+    const waiting = new Set(runs.filter(waitsForProduction).map((run) => run.pipeline));
+    for (const name of waiting) {
+      const pipeline = pipelines(name);
+      if (!pipeline || productionHold(pipeline, (await store.getPipelineState(name)).state, now)) continue;
+      const reason =
+        windowsOf(pipeline).length > 0 ? 'a deploy window opened' : 'production is no longer frozen';
+      released.push(...(await releaseHeldRuns(deps, name, { reason }, runs)));
+    }
+    return released;
+  }
+
   return async () => {
     const report: WatchdogReport = { timedOut: [] };
-    for (const overdue of overdueStages(await allRunningRuns(store), pipelines, clock.now())) {
+    const now = clock.now();
+    const runs = await allRunningRuns(store);
+    const released = await release(runs, now);
+    if (released.length > 0) report.released = released;
+    for (const overdue of overdueStages(runs, pipelines, now)) {
       const { run, stage, startedAt, timeoutSeconds } = overdue;
+      // A run held by a freeze or the windows waits on purpose, however long; once released, its
+      // canary has its own timeout from then to start.
+      if (
+        stage === 'canary' &&
+        overdue.neverStarted &&
+        (await heldOnPurpose(store, run, now, timeoutSeconds))
+      )
+        continue;
       const reason = overdue.neverStarted
         ? `${stage} never started within ${formatDuration(timeoutSeconds)} of its turn (see the run's notes)`
         : `${stage} timed out after ${formatDuration(timeoutSeconds)}`;

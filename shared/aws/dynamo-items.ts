@@ -13,6 +13,7 @@ import type { LogEntry, RunNote } from '../ports/run-store.ts';
  *   RUN#<runId>             ATTR#<key>         an adapter attribute
  *   DELIVERY#<prov>:<id>    DELIVERY           webhook dedupe record, expires by TTL (`expiresAt`)
  *   REF#<kind>#<id>         REF                external job (build, deployment) → run id
+ *   PIPELINE#<name>         STATE              a pipeline's state (its freeze) + version
  *
  * GSI `byPipeline` (gsi1pk = pipeline name, gsi1sk = runId) lists a pipeline's runs newest first;
  * GSI `allRuns` (gsi2pk = "RUN", gsi2sk = runId) lists every run newest first. Run ids are ULIDs,
@@ -28,6 +29,7 @@ export const ItemKind = {
   Attribute: 'attr',
   Delivery: 'delivery',
   Ref: 'ref',
+  Pipeline: 'pipeline',
 } as const;
 
 export const runPk = (runId: string) => `RUN#${runId}`;
@@ -38,6 +40,8 @@ export const attrSk = (key: string) => `ATTR#${key}`;
 export const deliveryPk = (provider: string, id: string) => `DELIVERY#${provider}:${id}`;
 export const refPk = (kind: string, id: string) => `REF#${kind}#${id}`;
 export const ALL_RUNS = 'RUN';
+export const pipelinePk = (pipeline: string) => `PIPELINE#${pipeline}`;
+export const PIPELINE_STATE_SK = 'STATE';
 
 export interface SnapshotItem {
   pk: string;

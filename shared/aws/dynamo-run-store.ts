@@ -11,6 +11,7 @@ import { monotonicFactory } from 'ulidx';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
+import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
@@ -21,6 +22,7 @@ import type {
   RunQuery,
   RunStore,
   StartRunsResult,
+  StoredPipelineState,
   StoredRun,
 } from '../ports/run-store.ts';
 import { asTransient, cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
@@ -33,6 +35,8 @@ import {
   ItemKind,
   logItem,
   noteSk,
+  PIPELINE_STATE_SK,
+  pipelinePk,
   plain,
   refPk,
   runPk,
@@ -281,6 +285,52 @@ export class DynamoRunStore implements RunStore {
   async getAttribute(runId: string, key: string): Promise<string | undefined> {
     const item = await this.getItem(runPk(runId), attrSk(key));
     return item ? String(item.value) : undefined;
+  }
+
+  async getPipelineState(pipeline: string): Promise<StoredPipelineState> {
+    const item = await this.getItem(pipelinePk(pipeline), PIPELINE_STATE_SK);
+    return item
+      ? { state: item.state as PipelineState, version: Number(item.version) }
+      : { state: {}, version: 0 };
+  }
+
+  async setPipelineState(
+    pipeline: string,
+    state: PipelineState,
+    { expectedVersion }: { expectedVersion: number },
+  ): Promise<number> {
+    const item = {
+      pk: pipelinePk(pipeline),
+      sk: PIPELINE_STATE_SK,
+      kind: ItemKind.Pipeline,
+      pipeline,
+      version: expectedVersion + 1,
+      state: plain(state),
+    };
+    try {
+      // The first write must create the item; later ones must find the version they read.
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConcurrencyError(`pipeline ${pipeline}'s state changed since version ${expectedVersion}`, {
+          cause: error,
+          expectedVersion,
+        });
+      }
+      throw asTransient(error, 'PutItem');
+    }
+    return expectedVersion + 1;
   }
 
   /** Puts an item in the run's partition only if the run exists (and `condition` holds): false otherwise. */

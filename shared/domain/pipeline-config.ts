@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseWindow, windowText } from './deploy-windows.ts';
 import { parseDuration } from './duration.ts';
 import { globProblem } from './globs.ts';
 import { ALWAYS, checkPipeline, checkPipelines, reporter } from './pipeline-rules.ts';
@@ -162,9 +163,33 @@ export const ApprovalConfig = z.strictObject({
   approvers: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * One weekly deploy window: `"mon-fri 09:00-17:00 Europe/Berlin"`, or the same as an object
+ * `{ days, from, to, timeZone }`. Always its one-line form once parsed (the file is carried as JSON
+ * into the Lambda bundles, and read again as is).
+ */
+const DeployWindowLine = z
+  .union(
+    [
+      z.string(),
+      z
+        .strictObject({ days: z.string(), from: z.string(), to: z.string(), timeZone: z.string() })
+        .transform(windowText),
+    ],
+    {
+      error: 'must be a window such as "mon-fri 09:00-17:00 Europe/Berlin", or { days, from, to, timeZone }',
+    },
+  )
+  .superRefine((text, ctx) => {
+    const window = parseWindow(text);
+    if ('problem' in window) ctx.addIssue({ code: 'custom', message: window.problem });
+  });
+
 export const ProductionConfig = z.strictObject({
   codedeploy: CodeDeployTarget.optional(),
   local: LocalTarget.optional(),
+  /** When production may start (weekly, each in a time zone); none: at any time. */
+  windows: z.array(DeployWindowLine).optional(),
   approval: ApprovalConfig.default({ required: false, timeout: DEFAULT_APPROVAL_TIMEOUT, approvers: [] }),
   canary: CanaryConfig.default(CanaryConfig.parse({})),
 });

@@ -453,6 +453,14 @@ function transition(run: Run, event: PipelineEvent): Run | string {
           };
     }
 
+    case 'Production Released':
+      // Changes nothing: it wakes start-canary for a run that still waits for production.
+      return (
+        expect(run, 'staging', [StageStatus.Succeeded, StageStatus.Skipped], 'Production Released') ??
+        expect(run, 'canary', [StageStatus.Pending], 'Production Released') ??
+        run
+      );
+
     case 'Canary Started': {
       // A gate that was never requested was not required: the canary passes it, skipped.
       const misfit =

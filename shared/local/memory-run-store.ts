@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
+import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { runIdMatches } from '../domain/run-id.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -13,6 +14,7 @@ import type {
   RunQuery,
   RunStore,
   StartRunsResult,
+  StoredPipelineState,
   StoredRun,
 } from '../ports/run-store.ts';
 
@@ -33,6 +35,7 @@ export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, Record_>();
   private readonly deliveries = new Map<string, string[]>();
   private readonly refs = new Map<string, string>();
+  private readonly pipelineStates = new Map<string, StoredPipelineState>();
   private readonly clock: Clock;
 
   constructor({ clock = systemClock }: { clock?: Clock } = {}) {
@@ -138,5 +141,27 @@ export class MemoryRunStore implements RunStore {
 
   async getAttribute(runId: string, key: string): Promise<string | undefined> {
     return this.runs.get(runId)?.attributes.get(key);
+  }
+
+  async getPipelineState(pipeline: string): Promise<StoredPipelineState> {
+    return structuredClone(this.pipelineStates.get(pipeline) ?? { state: {}, version: 0 });
+  }
+
+  async setPipelineState(
+    pipeline: string,
+    state: PipelineState,
+    { expectedVersion }: { expectedVersion: number },
+  ): Promise<number> {
+    const version = this.pipelineStates.get(pipeline)?.version ?? 0;
+    if (version !== expectedVersion) {
+      throw new ConcurrencyError(
+        `pipeline ${pipeline}'s state is at version ${version}, not ${expectedVersion}`,
+        {
+          expectedVersion,
+        },
+      );
+    }
+    this.pipelineStates.set(pipeline, { state: structuredClone(state), version: version + 1 });
+    return version + 1;
   }
 }

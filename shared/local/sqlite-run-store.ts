@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
+import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
 import { SHORT_RUN_ID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -13,6 +14,7 @@ import type {
   RunQuery,
   RunStore,
   StartRunsResult,
+  StoredPipelineState,
   StoredRun,
 } from '../ports/run-store.ts';
 import {
@@ -207,6 +209,39 @@ export class SqliteRunStore implements RunStore {
       | { value: string }
       | undefined;
     return row?.value;
+  }
+
+  async getPipelineState(pipeline: string): Promise<StoredPipelineState> {
+    const row = this.sql('SELECT version, state FROM pipeline_states WHERE pipeline = ?').get(pipeline) as
+      | { version: number; state: string }
+      | undefined;
+    return row
+      ? { state: JSON.parse(row.state) as PipelineState, version: row.version }
+      : { state: {}, version: 0 };
+  }
+
+  async setPipelineState(
+    pipeline: string,
+    state: PipelineState,
+    { expectedVersion }: { expectedVersion: number },
+  ): Promise<number> {
+    const json = JSON.stringify(state);
+    // The first write inserts (a second first write meets the primary key); later ones update on
+    // the version read, so of two writers that read the same version only one changes a row.
+    const { changes } =
+      expectedVersion === 0
+        ? this.sql(
+            'INSERT INTO pipeline_states (pipeline, version, state) VALUES (?, 1, ?) ON CONFLICT (pipeline) DO NOTHING',
+          ).run(pipeline, json)
+        : this.sql(
+            'UPDATE pipeline_states SET version = version + 1, state = ? WHERE pipeline = ? AND version = ?',
+          ).run(json, pipeline, expectedVersion);
+    if (changes === 0) {
+      throw new ConcurrencyError(`pipeline ${pipeline}'s state changed since version ${expectedVersion}`, {
+        expectedVersion,
+      });
+    }
+    return expectedVersion + 1;
   }
 
   /** Applied entries not yet published, in commit order (so per run in `seq` order). Local only. */

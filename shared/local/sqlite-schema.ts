@@ -69,6 +69,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, key)
   );
   `,
+  // 2: state per pipeline (its freeze), versioned for optimistic concurrency.
+  `
+  CREATE TABLE pipeline_states (
+    pipeline TEXT PRIMARY KEY,
+    version  INTEGER NOT NULL,
+    state    TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

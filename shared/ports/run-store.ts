@@ -1,4 +1,5 @@
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import type { PipelineState } from '../domain/production-hold.ts';
 import type { Run } from '../domain/run.ts';
 
 /** One entry of a run's append-only event log. */
@@ -56,6 +57,32 @@ export interface ExternalRef {
   id: string;
 }
 
+/** A pipeline's state as stored, with its version (0: never written, the state is `{}`). */
+export interface StoredPipelineState {
+  state: PipelineState;
+  /** The optimistic-concurrency token for `setPipelineState`; counts the writes. */
+  version: number;
+}
+
+/**
+ * State kept per pipeline rather than per run — its freeze — in the same store as the runs (the
+ * same SQLite file, the same DynamoDB table), so that every handler that has the run store has it
+ * too and no root wires anything new.
+ *
+ * Contract: `getPipelineState` of a pipeline never written is `{ state: {}, version: 0 }`.
+ * `setPipelineState` writes only if the stored version still equals `expectedVersion` (0 for the
+ * first write) and returns the new version (`expectedVersion + 1`); otherwise it throws
+ * `ConcurrencyError` and writes nothing — two people freezing at once: one wins, the other is told.
+ */
+export interface PipelineStateStore {
+  getPipelineState(pipeline: string): Promise<StoredPipelineState>;
+  setPipelineState(
+    pipeline: string,
+    state: PipelineState,
+    options: { expectedVersion: number },
+  ): Promise<number>;
+}
+
 /**
  * The run store and event log. Both modes implement it (SQLite locally, DynamoDB on AWS).
  *
@@ -70,7 +97,7 @@ export interface ExternalRef {
  *   undispatched until `markDispatched`; DynamoDB publishes them from its stream.
  * - Reads never throw for a missing run: they return `undefined`.
  */
-export interface RunStore {
+export interface RunStore extends PipelineStateStore {
   startRuns(delivery: { id: string; provider: string }, events: PipelineEvent[]): Promise<StartRunsResult>;
   get(runId: string): Promise<StoredRun | undefined>;
   append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult>;

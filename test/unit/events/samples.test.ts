@@ -36,7 +36,7 @@ describe('events/samples', () => {
 
     // Act / Assess: a new detail-type without a sample, or a stray sample, fails here
     expect(files).toEqual(expected);
-    expect(Object.keys(PIPELINE_EVENTS)).toHaveLength(18);
+    expect(Object.keys(PIPELINE_EVENTS)).toHaveLength(19);
   });
 
   it.each(samples)('$file is a whole EventBridge event whose detail parses', ({ file, event }) => {
