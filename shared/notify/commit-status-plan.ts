@@ -55,13 +55,40 @@ export function planCommitStatuses(run: Run): PlannedStatus[] {
           success: '',
           label: 'Canary',
         })
-      : step(run, 'production', run.stages.production, staging.status === 'succeeded', {
+      : (atTheGate(run) ??
+        step(run, 'production', run.stages.production, staging.status === 'succeeded', {
           pending: 'Waiting for production',
           running: 'Promoting to production',
           success: 'Deployed to production',
           label: 'Production',
-        }),
+        })),
   ];
+}
+
+/**
+ * `pushline/production` while the run is at the approval gate or was stopped there: `pending`
+ * "Waiting for approval" (GitHub and GitLab both have `pending`), a rejection `failure` with who
+ * and why, a gate that timed out `error`. Undefined otherwise (no gate, or past it).
+ */
+function atTheGate(run: Run): PlannedStatus | undefined {
+  const { approval, canary } = run.stages;
+  if (!run.approval || canary.startedAt) return undefined;
+  const reason = approval.reason ?? '';
+  switch (approval.status) {
+    case 'running':
+      return status('production', 'pending', 'Waiting for approval', true);
+    case 'failed':
+      return status(
+        'production',
+        'failure',
+        reason.charAt(0).toUpperCase() + reason.slice(1) || 'Rejected',
+        true,
+      );
+    case 'timed_out':
+      return status('production', 'error', `Approval timed out${reason ? `: ${reason}` : ''}`, true);
+    default:
+      return undefined;
+  }
 }
 
 interface Words {

@@ -2,8 +2,20 @@ import type { Run, StageState } from '../domain/run.ts';
 
 export type DeploymentEnvironment = 'staging' | 'production';
 
-/** GitHub's deployment status states that Pushline uses. */
-export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+/**
+ * GitHub's deployment status states that Pushline uses, of those its REST API accepts (`error`,
+ * `failure`, `inactive`, `in_progress`, `queued`, `pending`, `success`). `waiting` is a state
+ * GitHub sets itself for its own environment protection rules; a client cannot create it, so a
+ * run at Pushline's gate shows `pending` ("Waiting for approval").
+ */
+export type DeploymentState =
+  | 'pending'
+  | 'queued'
+  | 'in_progress'
+  | 'success'
+  | 'failure'
+  | 'error'
+  | 'inactive';
 
 export interface PlannedDeployment {
   environment: DeploymentEnvironment;
@@ -15,7 +27,8 @@ export interface PlannedDeployment {
 
 /**
  * The deployment status each environment should show for the run's current state; environments
- * the run has not started deploying to are left out. Pure. Production starts with the canary:
+ * the run has not started deploying to are left out. Pure. Production starts at the approval gate
+ * when the pipeline has one (the release waits there to go to production), else with the canary:
  * the canary is the new release taking production traffic.
  */
 export function planDeployments(run: Run): PlannedDeployment[] {
@@ -27,19 +40,48 @@ export function planDeployments(run: Run): PlannedDeployment[] {
   });
   if (staging) planned.push({ environment: 'staging', ...staging, ...url(run.staging?.url) });
 
-  const { canary, production } = run.stages;
-  const prodStage =
-    canary.status === 'running' || canary.status === 'failed' || canary.status === 'timed_out'
-      ? canary
-      : production;
-  const traffic = run.canary ? ` at ${run.canary.trafficPercent}% traffic` : '';
-  const prod = deploymentOf(prodStage, {
-    running: prodStage === canary ? `Canary${traffic}` : 'Promoting to production',
-    success: 'Deployed to production',
-    label: prodStage === canary ? 'Canary' : 'Production',
-  });
+  const prod = productionDeployment(run);
   if (prod) planned.push({ environment: 'production', ...prod, ...url(run.production?.url) });
   return planned;
+}
+
+/**
+ * The production environment follows the furthest of its steps that started: the promotion, else
+ * the canary, else the approval gate — a run waiting there already has its production deployment
+ * (`pending`, "Waiting for approval"), which a rejection, a cancel or a newer run makes `inactive`.
+ */
+function productionDeployment(run: Run): Omit<PlannedDeployment, 'environment'> | undefined {
+  const { approval, canary, production } = run.stages;
+  // The canary while it runs or once it failed, or stopped mid-way (cancelled, superseded).
+  const canaryStopped = canary.status === 'skipped' && canary.startedAt !== undefined;
+  if (['running', 'failed', 'timed_out'].includes(canary.status) || canaryStopped) {
+    const traffic = run.canary ? ` at ${run.canary.trafficPercent}% traffic` : '';
+    return deploymentOf(canary, { running: `Canary${traffic}`, success: '', label: 'Canary' });
+  }
+  const promotion = deploymentOf(production, {
+    running: 'Promoting to production',
+    success: 'Deployed to production',
+    label: 'Production',
+  });
+  if (promotion || canary.status === 'succeeded') return promotion;
+  if (!run.approval) return undefined;
+  const decision = run.approval.decision;
+  switch (approval.status) {
+    case 'running':
+      return { state: 'pending', description: 'Waiting for approval' };
+    case 'succeeded':
+      // Approved: the canary starts when the production slot is free.
+      return { state: 'queued', description: cut(`Approved by ${decision?.by ?? 'an approver'}`) };
+    case 'failed':
+      // Rejected: production was never touched; this deployment will never happen.
+      return { state: 'inactive', description: cut(capitalised(approval.reason ?? 'Rejected')) };
+    default:
+      return deploymentOf(approval, { running: '', success: '', label: 'Approval' });
+  }
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function deploymentOf(

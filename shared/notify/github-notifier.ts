@@ -53,7 +53,7 @@ export class GitHubNotifier implements Notifier {
         ...(await this.statusIntents(current, owner, repo)),
         ...(this.options.deployments === false
           ? []
-          : this.deploymentIntents(current, owner, repo, event.detail.eventId)),
+          : await this.deploymentIntents(current, owner, repo, event.detail.eventId)),
       ]);
     } catch (error) {
       throw githubFailure(error, this.options.clock.now());
@@ -87,8 +87,18 @@ export class GitHubNotifier implements Notifier {
     return intents;
   }
 
-  private deploymentIntents(run: Run, owner: string, repo: string, eventId: string): Intent[] {
-    return planDeployments(run).map((planned) => ({
+  private async deploymentIntents(run: Run, owner: string, repo: string, eventId: string): Promise<Intent[]> {
+    const wanted: PlannedDeployment[] = [];
+    for (const deployment of planDeployments(run)) {
+      // `inactive` retires a deployment that exists; none is created only to be retired.
+      const exists = await this.options.store.getAttribute(
+        run.id,
+        `github.deployment.${deployment.environment}`,
+      );
+      if (deployment.state === 'inactive' && !exists) continue;
+      wanted.push(deployment);
+    }
+    return wanted.map((planned) => ({
       key: `github.deployment.${planned.environment}.status`,
       fingerprint: `${planned.state}|${planned.description}`,
       send: async () => {

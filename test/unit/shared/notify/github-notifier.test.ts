@@ -4,7 +4,16 @@ import { TransientError } from '../../../../shared/domain/errors.ts';
 import { GitHubNotifier } from '../../../../shared/notify/github-notifier.ts';
 import { RecordingServer } from '../../../support/recording-server.ts';
 import { fakeGitHub, githubCalls } from './fake-services.ts';
-import { COMMIT, pipeline, RunDriver, SCRIPTS, source } from './run-fixtures.ts';
+import {
+  COMMIT,
+  cancelled,
+  pipeline,
+  REJECTED,
+  RunDriver,
+  SCRIPTS,
+  source,
+  TO_THE_GATE,
+} from './run-fixtures.ts';
 
 describe('GitHubNotifier', () => {
   let server: RecordingServer;
@@ -169,5 +178,104 @@ describe('GitHubNotifier', () => {
 
     // Assess
     expect(server.requests).toHaveLength(0);
+  });
+
+  describe('the approval gate', () => {
+    /** Plays `steps`, telling the notifier after each, as notify hears every event. */
+    async function play(driver: RunDriver, announce: () => Promise<void>, steps: typeof TO_THE_GATE) {
+      for (const step of steps) {
+        await driver.append(step.detailType, step.stage, step.data as never, step.after);
+        await announce();
+      }
+    }
+    const bodies = (path: RegExp) => server.requestsTo(path).map((r) => r.parsed as Record<string, unknown>);
+
+    it('creates the production deployment at the gate as pending "Waiting for approval", and the status pending', async () => {
+      // Prepare
+      const { driver, announce } = setup();
+      await driver.start();
+
+      // Act
+      await play(driver, announce, TO_THE_GATE);
+
+      // Assess
+      expect(githubCalls(server).slice(-3)).toEqual([
+        'status pushline/production pending',
+        'deployment production',
+        expect.stringMatching(/^deployment-status \d+ production pending$/),
+      ]);
+      expect(bodies(/\/statuses\/[0-9a-f]{40}$/).at(-1)).toMatchObject({
+        context: 'pushline/production',
+        state: 'pending',
+        description: 'Waiting for approval',
+      });
+      expect(bodies(/\/deployments$/).at(-1)).toMatchObject({
+        environment: 'production',
+        production_environment: true,
+        required_contexts: [],
+      });
+      expect(bodies(/\/deployments\/\d+\/statuses$/).at(-1)).toMatchObject({
+        state: 'pending',
+        description: 'Waiting for approval',
+      });
+    });
+
+    it('makes that deployment inactive when the run is cancelled at the gate', async () => {
+      // Prepare
+      const { driver, announce } = setup();
+      await driver.start();
+      await play(driver, announce, TO_THE_GATE);
+      const deploymentId = await driver.store.getAttribute(driver.runId, 'github.deployment.production');
+      server.reset();
+      fakeGitHub(server);
+
+      // Act
+      await play(driver, announce, [cancelled('approval')]);
+
+      // Assess
+      expect(githubCalls(server)).toEqual([
+        'status pushline/production error', // GitHub has no "cancelled": a pending context is resolved
+        `deployment-status ${deploymentId} production inactive`,
+      ]);
+      expect(bodies(/\/deployments\/\d+\/statuses$/)[0]).toMatchObject({
+        state: 'inactive',
+        description: 'Stopped: cancelled by Priya: wrong branch',
+      });
+    });
+
+    it('makes it inactive with who rejected and why, and fails the production status', async () => {
+      // Prepare
+      const { driver, announce } = setup();
+      await driver.start();
+      await play(driver, announce, TO_THE_GATE);
+      const deploymentId = await driver.store.getAttribute(driver.runId, 'github.deployment.production');
+      server.reset();
+      fakeGitHub(server);
+
+      // Act
+      await play(driver, announce, REJECTED);
+
+      // Assess
+      expect(githubCalls(server)).toEqual([
+        'status pushline/production failure',
+        `deployment-status ${deploymentId} production inactive`,
+      ]);
+      expect(bodies(/\/statuses\/[0-9a-f]{40}$/)[0]).toMatchObject({
+        description: 'Rejected by Tomás: not during the sale',
+      });
+    });
+
+    it('creates no deployment only to make it inactive: a run cancelled during its build', async () => {
+      // Prepare
+      const { driver, announce } = setup();
+      await driver.start();
+      await play(driver, announce, SCRIPTS.succeeded.slice(0, 1));
+
+      // Act
+      await play(driver, announce, [cancelled('build')]);
+
+      // Assess
+      expect(githubCalls(server).filter((c) => c.startsWith('deployment'))).toEqual([]);
+    });
   });
 });

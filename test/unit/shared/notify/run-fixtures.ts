@@ -98,6 +98,43 @@ const TO_CANARY: Step[] = [
   },
 ];
 
+/** Built and on staging, then waiting at the approval gate that Priya or Tomás may decide. */
+export const TO_THE_GATE: Step[] = [
+  ...TO_CANARY.slice(0, 4),
+  {
+    after: 1,
+    detailType: 'Approval Requested',
+    stage: 'approval',
+    data: { approvers: ['Priya', 'Tomás'], timeoutSeconds: 3600 },
+  },
+];
+
+/** What a rejection appends (run-operations' `reject`): the decision, and the run's end. */
+export const REJECTED: Step[] = [
+  {
+    after: 600,
+    detailType: 'Rejected',
+    stage: 'approval',
+    data: { by: 'Tomás', reason: 'not during the sale' },
+  },
+  {
+    after: 0,
+    detailType: 'Run Finished',
+    stage: 'approval',
+    data: { outcome: 'failed', reason: 'rejected by Tomás: not during the sale' },
+  },
+];
+
+/** What a cancel appends (run-operations' `cancel`) at the stage the run is at. */
+export function cancelled(stage: Stage): Step {
+  return {
+    after: 30,
+    detailType: 'Run Finished',
+    stage,
+    data: { outcome: 'cancelled', reason: 'cancelled by Priya: wrong branch' },
+  };
+}
+
 /** Scripts of whole runs, after `Run Started`. */
 export const SCRIPTS = {
   succeeded: [
