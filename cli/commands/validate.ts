@@ -92,9 +92,16 @@ export function summarise(pipeline: PipelineConfig): string {
     .map((key) => `${key} ${list(on[key]!)}`);
   const triggers = filters.length ? filters.join(', ') : 'every branch and tag';
   const buildWith = build.codebuild ? `CodeBuild ${build.codebuild.project}` : `local ${build.buildspec}`;
+  const { approval } = production;
+  const gate = approval.required
+    ? [
+        `approval (${approval.approvers.length ? approval.approvers.join(', ') : 'anyone'}, ${formatDuration(approval.timeout)})`,
+      ]
+    : [];
   const stages = [
     `build (${buildWith})`,
     `staging (${targets(staging)})`,
+    ...gate,
     'canary',
     `production (${targets(production)})`,
   ].join(' → ');

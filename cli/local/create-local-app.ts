@@ -4,6 +4,7 @@ import { makeReceiveGithub } from '../../functions/receive-github/receive-github
 import { makeReceiveGitlab } from '../../functions/receive-gitlab/receive-gitlab.ts';
 import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
+import { PUSH_WEBHOOK_MAX_BODY_BYTES } from '../../shared/http/webhook.ts';
 import { apiRoutes } from '../../shared/local/api-routes.ts';
 import { dashboardRoutes } from '../../shared/local/dashboard-routes.ts';
 import { EnvSecretSource } from '../../shared/local/env-secret-source.ts';
@@ -100,8 +101,10 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const receiverDeps = { store, file: () => current, secrets, clock, logger };
-  server.webhook('/webhooks/github', makeReceiveGithub(receiverDeps));
-  server.webhook('/webhooks/gitlab', makeReceiveGitlab(receiverDeps));
+  // A push webhook may be much larger than an API request (GitHub's limit, not the API's).
+  const pushLimit = { maxBodyBytes: options.maxBodyBytes ?? PUSH_WEBHOOK_MAX_BODY_BYTES };
+  server.webhook('/webhooks/github', makeReceiveGithub({ ...receiverDeps, ...pushLimit }), pushLimit);
+  server.webhook('/webhooks/gitlab', makeReceiveGitlab({ ...receiverDeps, ...pushLimit }), pushLimit);
 
   const closers: (() => void | Promise<void>)[] = [];
   let closing: Promise<void> | undefined;

@@ -21,8 +21,16 @@ export interface WebhookResponse {
 /** A receiver: never throws, always answers (a failure becomes a 4xx or 5xx response). */
 export type WebhookHandler = (request: WebhookRequest) => Promise<WebhookResponse>;
 
-/** GitHub caps its payloads at 25 MB, but a push that large is not one Pushline wants; 1 MiB. */
+/** The body limit of API requests and Slack's interactions: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The body limit of a push webhook: GitHub caps its payloads at 25 MB, and the first push of an
+ * existing repository (thousands of commits, GitHub lists up to 2048 with their files) is well
+ * over a megabyte — a limit below GitHub's would refuse a real push. (On AWS, API Gateway's
+ * 10 MB limit comes first.)
+ */
+export const PUSH_WEBHOOK_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 /** The logger webhook receivers take (one `Logger` for the whole code base). */
 export type WebhookLogger = Logger;

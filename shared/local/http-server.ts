@@ -27,6 +27,8 @@ export interface Route {
   /** `/api/runs/:id/logs/build`: literal segments and `:name` parameters. */
   path: string;
   readBody?: boolean;
+  /** This route's body limit, over the server's (a push webhook's is larger than the API's). */
+  maxBodyBytes?: number;
   handle(request: RouteRequest): Promise<RouteResult> | RouteResult;
 }
 
@@ -64,12 +66,13 @@ export class LocalHttpServer {
     return this;
   }
 
-  /** Mounts a framework-neutral webhook receiver as `POST path`. */
-  webhook(path: string, handler: WebhookHandler): this {
+  /** Mounts a framework-neutral webhook receiver as `POST path` (with its own body limit, if given). */
+  webhook(path: string, handler: WebhookHandler, options: { maxBodyBytes?: number } = {}): this {
     return this.route({
       method: 'POST',
       path,
       readBody: true,
+      ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       handle: async (request) => {
         const response = await handler({ headers: request.headers, body: request.body });
         return { statusCode: response.statusCode, json: response.body };
@@ -153,7 +156,9 @@ export class LocalHttpServer {
         throw new ValidationError(`path segment "${raw}" is not valid percent-encoding`);
       }
     }
-    const body = found.route.readBody ? await this.readBody(req) : Buffer.alloc(0);
+    const body = found.route.readBody
+      ? await this.readBody(req, found.route.maxBodyBytes ?? this.maxBodyBytes)
+      : Buffer.alloc(0);
     if (!found.route.readBody) req.resume();
     return found.route.handle({
       method,
@@ -170,12 +175,10 @@ export class LocalHttpServer {
    * `data` rather than iterating, because leaving an iteration early would destroy the socket
    * before the 413 is sent.
    */
-  private readBody(req: IncomingMessage): Promise<Buffer> {
+  private readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-      return Promise.reject(
-        new PayloadTooLargeError(`body is ${declared} bytes; the limit is ${this.maxBodyBytes}`),
-      );
+    if (Number.isFinite(declared) && declared > limit) {
+      return Promise.reject(new PayloadTooLargeError(`body is ${declared} bytes; the limit is ${limit}`));
     }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -187,12 +190,12 @@ export class LocalHttpServer {
       };
       const onData = (chunk: Buffer) => {
         size += chunk.length;
-        if (size <= this.maxBodyBytes) {
+        if (size <= limit) {
           chunks.push(chunk);
           return;
         }
         stop();
-        reject(new PayloadTooLargeError(`body is over the limit of ${this.maxBodyBytes} bytes`));
+        reject(new PayloadTooLargeError(`body is over the limit of ${limit} bytes`));
       };
       const onEnd = () => {
         stop();

@@ -2,7 +2,7 @@ import { MissingSecretError, PayloadTooLargeError, ValidationError } from '../do
 import type { PushlineFile } from '../domain/pipeline-config.ts';
 import { guardWebhook } from '../http/guard-webhook.ts';
 import {
-  DEFAULT_MAX_BODY_BYTES,
+  PUSH_WEBHOOK_MAX_BODY_BYTES,
   silentLogger,
   type WebhookHandler,
   type WebhookLogger,
@@ -63,7 +63,7 @@ export interface GitHost {
  */
 export function makePushReceiver(host: GitHost, deps: PushReceiverDeps): WebhookHandler {
   const logger = deps.logger ?? silentLogger;
-  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = deps.maxBodyBytes ?? PUSH_WEBHOOK_MAX_BODY_BYTES;
   const secretName = deps.secretName ?? host.secretName;
 
   async function receive(request: WebhookRequest): Promise<WebhookResponse> {

@@ -124,6 +124,29 @@ describe('LocalHttpServer', () => {
     expect(received.length).toBe(before);
   });
 
+  it("takes a route's own larger limit over the server's (a push webhook's over the API's)", async () => {
+    // Prepare: the server's limit is 1 KiB; this route allows 8 KiB
+    const bodies: number[] = [];
+    server.webhook(
+      '/webhooks/large',
+      async (request) => {
+        bodies.push(request.body.length);
+        return { statusCode: 202, body: {} };
+      },
+      { maxBodyBytes: 8192 },
+    );
+
+    // Act
+    const fits = await fetch(`${url}/webhooks/large`, { method: 'POST', body: 'x'.repeat(5000) });
+    const over = await fetch(`${url}/webhooks/large`, { method: 'POST', body: 'x'.repeat(9000) });
+
+    // Assess
+    expect(fits.status).toBe(202);
+    expect(bodies).toEqual([5000]);
+    expect(over.status).toBe(413);
+    expect(await over.json()).toEqual({ error: expect.stringMatching(/limit is 8192/) });
+  });
+
   it('refuses a streamed body with 413 as soon as it passes the limit', async () => {
     const before = received.length;
 
