@@ -395,5 +395,62 @@ export function describeRunStoreContract(
         expect(await store.getAttribute(run.id, 'announced:e1')).toBe(claims[0] ? 'a' : 'b');
       });
     });
+
+    describe('pipeline state', () => {
+      const frozen = (by: string) => ({
+        frozen: { by, reason: 'release freeze', at: clock.now().toISOString() },
+      });
+
+      it('is empty at version 0 for a pipeline never written', async () => {
+        expect(await store.getPipelineState('web')).toEqual({ state: {}, version: 0 });
+      });
+
+      it('writes a pipeline’s state on the version read and returns the next version', async () => {
+        // Act
+        const first = await store.setPipelineState('web', frozen('Priya'), { expectedVersion: 0 });
+        const second = await store.setPipelineState('web', {}, { expectedVersion: first });
+
+        // Assess
+        expect([first, second]).toEqual([1, 2]);
+        expect(await store.getPipelineState('web')).toEqual({ state: {}, version: 2 });
+      });
+
+      it('keeps each pipeline’s state apart', async () => {
+        // Act
+        await store.setPipelineState('web', frozen('Priya'), { expectedVersion: 0 });
+
+        // Assess
+        expect((await store.getPipelineState('web')).state).toEqual(frozen('Priya'));
+        expect(await store.getPipelineState('api')).toEqual({ state: {}, version: 0 });
+      });
+
+      it('refuses a write on a version that is no longer current, writing nothing', async () => {
+        // Prepare
+        await store.setPipelineState('web', frozen('Priya'), { expectedVersion: 0 });
+
+        // Act / Assess
+        await expect(store.setPipelineState('web', frozen('Tomás'), { expectedVersion: 0 })).rejects.toThrow(
+          ConcurrencyError,
+        );
+        await expect(store.setPipelineState('web', frozen('Tomás'), { expectedVersion: 2 })).rejects.toThrow(
+          ConcurrencyError,
+        );
+        expect(await store.getPipelineState('web')).toEqual({ state: frozen('Priya'), version: 1 });
+      });
+
+      it('lets one of two writers racing on the same version win', async () => {
+        // Act
+        const writes = await Promise.allSettled([
+          store.setPipelineState('web', frozen('Priya'), { expectedVersion: 0 }),
+          store.setPipelineState('web', frozen('Tomás'), { expectedVersion: 0 }),
+        ]);
+
+        // Assess
+        expect(writes.filter((w) => w.status === 'fulfilled')).toHaveLength(1);
+        const lost = writes.find((w) => w.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toBeInstanceOf(ConcurrencyError);
+        expect((await store.getPipelineState('web')).version).toBe(1);
+      });
+    });
   });
 }
