@@ -5,6 +5,7 @@ import { register as down } from './down.ts';
 import { register as freeze } from './freeze.ts';
 import { register as hook } from './hook.ts';
 import { register as operate } from './operate.ts';
+import { register as run } from './run.ts';
 import { register as runs } from './runs.ts';
 import { register as show } from './show.ts';
 import { register as undo } from './undo.ts';
@@ -26,6 +27,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   runs,
   show,
   operate,
+  run,
   undo,
   freeze,
   demo,

@@ -3,10 +3,13 @@ import { DETAIL_TYPES } from '../../events/pipeline-events.ts';
 import type { StageHandler } from '../../functions/handler-deps.ts';
 import { makeStageHandlers, type StageHandlers } from '../../functions/stage-handlers.ts';
 import { pipelineSubscribers } from '../../functions/subscriptions.ts';
+import { makeManualRun } from '../../shared/app/manual-run.ts';
 import { makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
 import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
+import { GitRefResolver } from '../../shared/local/git-ref-resolver.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
+import { manualRunRoutes } from '../../shared/local/manual-run-routes.ts';
 import { operationRoutes } from '../../shared/local/operation-routes.ts';
 import { pipelineRoutes } from '../../shared/local/pipeline-routes.ts';
 import { slackAppClient } from '../../shared/notify/slack-app-client.ts';
@@ -88,6 +91,10 @@ export async function mountOperations(app: LocalApp, { builder, deployer }: Loca
     logger: app.logger,
   });
   for (const route of pipelineRoutes({ operations: freezes, access, defaultActor: serverUser() })) {
+    app.server.route(route);
+  }
+  const manualRun = makeManualRun({ ...deps, resolver: new GitRefResolver({ store: app.store }) });
+  for (const route of manualRunRoutes({ clock: app.clock, manualRun, access, defaultActor: serverUser() })) {
     app.server.route(route);
   }
   app.server.webhook(

@@ -34,18 +34,7 @@ export interface OperationRoutesDeps {
 export function operationRoutes(deps: OperationRoutesDeps): Route[] {
   const { store, clock, operations } = deps;
 
-  /** Who acts, once the request may act at all: the body's `by`, else the server's user. */
-  function actor(request: RouteRequest, by: string | undefined): string {
-    const { access } = deps;
-    if (access.kind === 'closed') {
-      throw new ForbiddenError(
-        'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to operate runs through it',
-      );
-    }
-    if (access.kind === 'token')
-      authenticate(request.headers.authorization, [{ name: 'local', token: access.token }]);
-    return by ?? deps.defaultActor;
-  }
+  const actor = (request: RouteRequest, by: string | undefined) => actorOf(request, deps, by);
 
   async function runIdOf(text: string): Promise<string> {
     try {
@@ -81,12 +70,31 @@ export function operationRoutes(deps: OperationRoutesDeps): Route[] {
 }
 
 /**
+ * Who acts, once the request may act at all (closed: refused; token: `Authorization: Bearer`
+ * checked): the body's `by`, else the server's user. Every local route that acts calls it.
+ */
+export function actorOf(
+  request: RouteRequest,
+  { access, defaultActor }: Pick<OperationRoutesDeps, 'access' | 'defaultActor'>,
+  by: string | undefined,
+): string {
+  if (access.kind === 'closed') {
+    throw new ForbiddenError(
+      'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to operate runs through it',
+    );
+  }
+  if (access.kind === 'token')
+    authenticate(request.headers.authorization, [{ name: 'local', token: access.token }]);
+  return by ?? defaultActor;
+}
+
+/**
  * On loopback anyone on this machine may act — and so could any web page open in their browser,
  * with a form or a `text/plain` fetch that needs no preflight. An action must come as JSON (a
  * cross-site JSON request needs a CORS preflight, which this server never grants), and a browser
  * that says the request comes from another site is refused outright.
  */
-function refuseCrossSite(request: RouteRequest): void {
+export function refuseCrossSite(request: RouteRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site && site !== 'same-origin' && site !== 'none') {
     throw new ForbiddenError(`actions are not taken from another site (Sec-Fetch-Site: ${site})`);
