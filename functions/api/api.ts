@@ -1,4 +1,5 @@
 import { conflictingPipeline, makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
+import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { AmbiguousRunIdError, resolveRunId } from '../../shared/app/resolve-run-id.ts';
 import { makeRunOperations, type RunOperationsDeps } from '../../shared/app/run-operations.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
@@ -31,7 +32,7 @@ type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
 
 /**
  * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}`,
- * `POST /api/runs/{id}/approve|reject|retry|cancel`, `GET /api/pipelines` and
+ * `POST /api/runs/{id}/approve|reject|retry|cancel|redeploy`, `GET /api/pipelines` and
  * `POST /api/pipelines/{name}/freeze|unfreeze` (`PipelineOperations`), with the same views (shared/http/run-views.ts) and
  * the same `RunOperations` as local mode's server, so a client (the CLI) cannot tell them apart.
  *
@@ -60,7 +61,10 @@ export function makeApi(deps: ApiDeps) {
     async ({ request, params, by, logger }) => {
       const body = parseActionBody(request.body);
       const runId = await runIdOf(params.id!);
-      const operations = makeRunOperations({ ...deps, logger });
+      const operations = {
+        ...makeRunOperations({ ...deps, logger }),
+        redeploy: makeRedeploy({ ...deps, logger }),
+      };
       return {
         statusCode: 200,
         body: await performRunAction(operations, name, runId, by, body, clock.now()),
@@ -81,6 +85,7 @@ export function makeApi(deps: ApiDeps) {
     reject: action('reject'),
     retry: action('retry'),
     cancel: action('cancel'),
+    redeploy: action('redeploy'),
     pipelines: async ({ logger }) => ({
       statusCode: 200,
       body: { pipelines: await makePipelineOperations({ ...deps, logger }).list() },

@@ -11,6 +11,7 @@ export const API_ROUTES = [
   { name: 'reject', method: 'POST', path: '/api/runs/{id}/reject' },
   { name: 'retry', method: 'POST', path: '/api/runs/{id}/retry' },
   { name: 'cancel', method: 'POST', path: '/api/runs/{id}/cancel' },
+  { name: 'redeploy', method: 'POST', path: '/api/runs/{id}/redeploy' },
   { name: 'pipelines', method: 'GET', path: '/api/pipelines' },
   { name: 'freeze', method: 'POST', path: '/api/pipelines/{name}/freeze' },
   { name: 'unfreeze', method: 'POST', path: '/api/pipelines/{name}/unfreeze' },

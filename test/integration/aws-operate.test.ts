@@ -230,7 +230,12 @@ describe('operating runs on AWS through the api function', () => {
   }
 
   /** Someone operates a run through the HTTP API: `POST /api/runs/{id}/<action>` with their token. */
-  async function operate(action: 'approve' | 'retry' | 'cancel', runId: string, token: string, body: object) {
+  async function operate(
+    action: 'approve' | 'retry' | 'cancel' | 'redeploy',
+    runId: string,
+    token: string,
+    body: object,
+  ) {
     const path = `/api/runs/${shortRunId(runId)}/${action}`;
     const response = (await handlers.api!(
       {
@@ -500,5 +505,32 @@ describe('operating runs on AWS through the api function', () => {
       'Canary Started',
     ]);
     expect(codedeploy.created.at(-1)).toMatchObject({ deploymentGroupName: 'flaky-production' });
+  });
+
+  it("redeploys a run's release as a new run: no StartBuild, CreateDeployment to staging with the same revision", async () => {
+    // Prepare: a release built and deployed to staging, waiting at the gate
+    const earlier = await githubPush('master', 'delivery-redeploy');
+    await buildSucceeds('gated-build');
+    const staging = codedeploy.lastIn('gated-staging')!;
+    await putEvent('default', codedeploy.stateChange(staging.deploymentId!, 'SUCCESS'));
+    const builds = codebuild.commandCalls(StartBuildCommand).length;
+
+    // Act: Priya redeploys it through the HTTP API
+    const { status, json } = await operate('redeploy', earlier, TOKENS['Priya Natarajan'], {});
+
+    // Assess: a new run of the same push, the build reused, staging deployed with the same revision
+    expect(status).toBe(200);
+    expect(json.redeployOf).toBe(earlier);
+    const run = (await store.get((json.run as { id: string }).id))!.run;
+    expect(run).toMatchObject({ trigger: 'redeploy', redeployOf: earlier, by: 'Priya Natarajan' });
+    expect(run.stages.build.status).toBe('skipped');
+    expect(codebuild.commandCalls(StartBuildCommand)).toHaveLength(builds);
+    expect(await logOf(run.id)).toEqual(['Run Started', 'Staging Started']);
+    const again = codedeploy.lastIn('gated-staging')!;
+    expect(again.deploymentId).not.toBe(staging.deploymentId);
+    // The same release: the AppSpec names the same task definition as the earlier deployment's.
+    const appSpec = codedeploy.appSpecs.get(staging.deploymentId!);
+    expect(appSpec).toBeDefined();
+    expect(codedeploy.appSpecs.get(again.deploymentId!)).toEqual(appSpec);
   });
 });
