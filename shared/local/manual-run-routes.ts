@@ -4,10 +4,10 @@ import type { ManualRun } from '../app/manual-run.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { summariseRun } from '../http/run-views.ts';
 import type { Clock } from '../ports/clock.ts';
+import { type ApiAccessDeps, actingAs } from './api-access.ts';
 import type { Route, RouteRequest, RouteResult } from './http-server.ts';
-import { actorOf, type OperationRoutesDeps, refuseCrossSite } from './operation-routes.ts';
 
-export interface ManualRunRoutesDeps extends Pick<OperationRoutesDeps, 'access' | 'defaultActor'> {
+export interface ManualRunRoutesDeps extends ApiAccessDeps {
   clock: Clock;
   manualRun: ManualRun;
 }
@@ -51,12 +51,11 @@ export function manualRunRoutes(deps: ManualRunRoutesDeps): Route[] {
       path: '/api/pipelines/:name/runs',
       readBody: true,
       handle: async (request: RouteRequest): Promise<RouteResult> => {
-        refuseCrossSite(request);
-        const serverUser = actorOf(request, deps, undefined);
+        const actor = actingAs(request, deps);
         const body = parseManualRunBody(request.body);
         const run = await deps.manualRun.start(request.params.name!, {
           ref: body.ref,
-          by: body.by ?? serverUser,
+          by: actor(body.by),
           ...(body.repository ? { repository: body.repository } : {}),
         });
         return { statusCode: 201, json: { run: summariseRun(run, deps.clock.now()) } };

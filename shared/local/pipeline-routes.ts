@@ -1,38 +1,10 @@
 import { conflictingPipeline, type PipelineOperations } from '../app/pipeline-operations.ts';
-import { ForbiddenError, ValidationError } from '../domain/errors.ts';
-import { authenticate, parseActionBody } from '../http/operation-requests.ts';
-import type { Route, RouteRequest, RouteResult } from './http-server.ts';
-import type { OperationRoutesDeps } from './operation-routes.ts';
+import { parseActionBody } from '../http/operation-requests.ts';
+import { type ApiAccessDeps, actingAs } from './api-access.ts';
+import type { Route, RouteResult } from './http-server.ts';
 
-export interface PipelineRoutesDeps extends Pick<OperationRoutesDeps, 'access' | 'defaultActor'> {
+export interface PipelineRoutesDeps extends ApiAccessDeps {
   operations: PipelineOperations;
-}
-
-/**
- * Who acts on the local API, once the request may act at all — the rules of the run actions
- * (shared/local/operation-routes.ts), checked before the body is read: JSON only and not from another site (on loopback any web page
- * could otherwise act through the browser), loopback or `PUSHLINE_TOKEN`, and refused outright when
- * the server listens beyond this machine without a token. The body's `by`, else the server's user.
- */
-export function actingAs(
-  request: RouteRequest,
-  { access, defaultActor }: Pick<OperationRoutesDeps, 'access' | 'defaultActor'>,
-): { by: (named: string | undefined) => string } {
-  const site = request.headers['sec-fetch-site'];
-  if (site && site !== 'same-origin' && site !== 'none') {
-    throw new ForbiddenError(`actions are not taken from another site (Sec-Fetch-Site: ${site})`);
-  }
-  if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
-    throw new ValidationError('an action is sent as JSON: Content-Type: application/json');
-  }
-  if (access.kind === 'closed') {
-    throw new ForbiddenError(
-      'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to operate pipelines through it',
-    );
-  }
-  if (access.kind === 'token')
-    authenticate(request.headers.authorization, [{ name: 'local', token: access.token }]);
-  return { by: (named) => named ?? defaultActor };
 }
 
 /** A refused freeze or unfreeze: 409 with the pipeline as it is. */
@@ -69,7 +41,7 @@ export function pipelineRoutes(deps: PipelineRoutesDeps): Route[] {
       handle: async (request) => {
         const actor = actingAs(request, deps);
         const body = parseActionBody(request.body);
-        const by = actor.by(body.by);
+        const by = actor(body.by);
         const reason = body.reason ?? body.comment;
         return answering(() =>
           operations.freeze(request.params.name!, { by, ...(reason ? { reason } : {}) }),
@@ -82,7 +54,7 @@ export function pipelineRoutes(deps: PipelineRoutesDeps): Route[] {
       readBody: true,
       handle: async (request) => {
         const actor = actingAs(request, deps);
-        const by = actor.by(parseActionBody(request.body).by);
+        const by = actor(parseActionBody(request.body).by);
         return answering(() => operations.unfreeze(request.params.name!, { by }));
       },
     },

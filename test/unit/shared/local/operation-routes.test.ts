@@ -87,7 +87,7 @@ describe('operationRoutes', () => {
 
     // Act / Assess
     await expect(send(JSON_TYPE)).rejects.toThrow(
-      'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to operate runs through it',
+      'this server listens beyond this machine and has no PUSHLINE_TOKEN: set one to act through it',
     );
   });
 });
