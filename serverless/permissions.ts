@@ -11,6 +11,8 @@ export type ResourceRef =
   /** The api function's tokens: the SSM parameter `/<service>/<stage>/api-tokens` (or that Secrets Manager secret). */
   | 'api-tokens-parameter'
   | 'api-tokens-secret'
+  /** The GitHub token (`/<service>/<stage>/GITHUB_TOKEN`): the api resolves a manual run's ref with it. */
+  | 'github-token-parameter'
   /** slack-interactions' parameters: `SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`, `SLACK_API_URL` under the prefix. */
   | 'slack-parameters'
   /** The signing secret in Secrets Manager (`pushline/<stage>/SLACK_SIGNING_SECRET`), which `AwsSecretSource` can read instead. */
@@ -107,8 +109,13 @@ export const PERMISSIONS: Record<DeployedName, Statement[]> = {
     ...RUN_STORE,
     { actions: ['codebuild:StopBuild'], resources: ['codebuild-projects'] },
     { actions: CONTROL, resources: ['codedeploy-groups'] },
-    { actions: ['ssm:GetParameter'], resources: ['api-tokens-parameter'] },
+    { actions: ['ssm:GetParameter'], resources: ['api-tokens-parameter', 'github-token-parameter'] },
     { actions: ['secretsmanager:GetSecretValue'], resources: ['api-tokens-secret'] },
+    // A manual run's ref, resolved on CodeCommit (GetBranch; GetFolder peels a tag or a short id).
+    {
+      actions: ['codecommit:GetBranch', 'codecommit:GetFolder', 'codecommit:GetCommit'],
+      resources: ['codecommit-repos'],
+    },
   ],
   // Approve and reject from Slack's buttons (no stopper: never StopBuild or StopDeployment); its
   // own three Slack parameters, not the whole prefix notify and the receivers may read.

@@ -83,6 +83,8 @@ export function resolveRefs(ref: ResourceRef, file: PushlineFile, names: StackNa
       return [sub(`${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/*`)];
     case 'api-tokens-parameter':
       return [sub(`${ARN}:ssm:${HERE}:parameter/${names.service}/${names.stage}/api-tokens`)];
+    case 'github-token-parameter':
+      return [sub(`${ARN}:ssm:${HERE}:parameter/${names.service}/${names.stage}/GITHUB_TOKEN`)];
     case 'api-tokens-secret':
       // Secrets Manager appends six random characters to a secret's name in its ARN.
       return [sub(`${ARN}:secretsmanager:${HERE}:secret:${names.service}/${names.stage}/api-tokens-??????`)];

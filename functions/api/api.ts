@@ -1,13 +1,19 @@
+import type { ManualRun } from '../../shared/app/manual-run.ts';
 import { conflictingPipeline, makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
 import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { AmbiguousRunIdError, resolveRunId } from '../../shared/app/resolve-run-id.ts';
 import { makeRunOperations, type RunOperationsDeps } from '../../shared/app/run-operations.ts';
-import { NotFoundError } from '../../shared/domain/errors.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import type { PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { describeError, errorResponse } from '../../shared/http/error-response.ts';
-import { type ApiToken, authenticate, parseActionBody } from '../../shared/http/operation-requests.ts';
+import {
+  type ApiToken,
+  authenticate,
+  parseActionBody,
+  parseManualRunBody,
+} from '../../shared/http/operation-requests.ts';
 import { performRunAction, type RunAction } from '../../shared/http/run-actions.ts';
-import { describeRun, listRuns, parseRunQuery } from '../../shared/http/run-views.ts';
+import { describeRun, listRuns, parseRunQuery, summariseRun } from '../../shared/http/run-views.ts';
 import type { WebhookResponse } from '../../shared/http/webhook.ts';
 import type { Logger } from '../../shared/ports/logger.ts';
 import { type ApiRequest, matchRoute } from './router.ts';
@@ -18,6 +24,8 @@ export interface ApiDeps extends Omit<RunOperationsDeps, 'logger'> {
   tokens: () => Promise<readonly ApiToken[]>;
   /** The pipeline file's pipelines, for `GET /api/pipelines`. */
   file: () => Pick<PushlineFile, 'pipelines'>;
+  /** Runs started by hand (`POST /api/pipelines/{name}/runs`): the ref resolved on the Git host. */
+  manualRun: Pick<ManualRun, 'start'>;
 }
 
 /** What a route is given: the request, its path parameters, and who is asking (the token's name). */
@@ -33,7 +41,8 @@ type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
 /**
  * The AWS `api` function's logic: `GET /api/runs`, `GET /api/runs/{id}`,
  * `POST /api/runs/{id}/approve|reject|retry|cancel|redeploy`, `GET /api/pipelines` and
- * `POST /api/pipelines/{name}/freeze|unfreeze` (`PipelineOperations`), with the same views (shared/http/run-views.ts) and
+ * `POST /api/pipelines/{name}/freeze|unfreeze` (`PipelineOperations`), `POST /api/pipelines/{name}/runs`
+ * (a manual run, `makeManualRun`), with the same views (shared/http/run-views.ts) and
  * the same `RunOperations` as local mode's server, so a client (the CLI) cannot tell them apart.
  *
  * Every request needs `Authorization: Bearer <token>`; it is checked first, before the route, the
@@ -98,6 +107,16 @@ export function makeApi(deps: ApiDeps) {
         ...(reason ? { reason } : {}),
       });
       return { statusCode: 200, body: { pipeline } };
+    },
+    'manual-run': async ({ request, params, by }) => {
+      const body = parseManualRunBody(request.body);
+      if (body.repository) {
+        throw new ValidationError(
+          'repository is a local-mode field: on AWS the pipeline file names the repository (source)',
+        );
+      }
+      const run = await deps.manualRun.start(params.name!, { ref: body.ref, by });
+      return { statusCode: 201, body: { run: summariseRun(run, clock.now()) } };
     },
     unfreeze: async ({ request, params, by, logger }) => {
       parseActionBody(request.body);

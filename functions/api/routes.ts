@@ -15,6 +15,7 @@ export const API_ROUTES = [
   { name: 'pipelines', method: 'GET', path: '/api/pipelines' },
   { name: 'freeze', method: 'POST', path: '/api/pipelines/{name}/freeze' },
   { name: 'unfreeze', method: 'POST', path: '/api/pipelines/{name}/unfreeze' },
+  { name: 'manual-run', method: 'POST', path: '/api/pipelines/{name}/runs' },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

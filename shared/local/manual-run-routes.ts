@@ -1,7 +1,5 @@
-import * as z from 'zod';
-import { formatIssues } from '../../events/parse.ts';
 import type { ManualRun } from '../app/manual-run.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { parseManualRunBody } from '../http/operation-requests.ts';
 import { summariseRun } from '../http/run-views.ts';
 import type { Clock } from '../ports/clock.ts';
 import { type ApiAccessDeps, actingAs } from './api-access.ts';
@@ -10,30 +8,6 @@ import type { Route, RouteRequest, RouteResult } from './http-server.ts';
 export interface ManualRunRoutesDeps extends ApiAccessDeps {
   clock: Clock;
   manualRun: ManualRun;
-}
-
-/** `{ ref, by?, repository? }`: what to run, who starts it, and where the repository is when no run says. */
-export const ManualRunBody = z.strictObject({
-  ref: z.string().trim().min(1, 'a branch, a tag or a commit id is required').max(255),
-  by: z.string().trim().min(1).max(200).optional(),
-  repository: z.string().trim().min(1).max(2000).optional(),
-});
-export type ManualRunBody = z.output<typeof ManualRunBody>;
-
-/** The body of a manual run, or a `ValidationError` saying what is wrong. */
-export function parseManualRunBody(body: Buffer): ManualRunBody {
-  const text = body.toString('utf8').trim();
-  let json: unknown = {};
-  try {
-    if (text !== '') json = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`the body is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = ManualRunBody.safeParse(json);
-  if (!parsed.success) {
-    throw new ValidationError(`the body is not a manual run: ${formatIssues(parsed.error.issues)}`);
-  }
-  return parsed.data;
 }
 
 /**

@@ -360,7 +360,7 @@ describe('the packaged CloudFormation template', () => {
     );
   });
 
-  it('lets the api read its one token parameter, stop builds of the projects and roll back deployments of the groups', () => {
+  it('lets the api read its token parameters, stop builds of the projects, roll back deployments of the groups and read refs of the repositories', () => {
     const statements = stack.template.Resources.ApiRole!.Properties.Policies[0].PolicyDocument.Statement as {
       Action: string[];
       Resource: { 'Fn::Sub'?: string }[];
@@ -371,7 +371,12 @@ describe('the packaged CloudFormation template', () => {
     expect(on('ssm:GetParameter')).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pushline/dev/api-tokens',
+      // The GitHub token, for a manual run's ref (nothing else under the prefix).
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pushline/dev/GITHUB_TOKEN',
     ]);
+    expect(on('codecommit:GetBranch')).toEqual([expect.stringMatching(/:codecommit:.*:payments-api$/)]);
+    expect(statements.flatMap((s) => s.Action)).not.toContain('codecommit:GitPush');
     expect(on('secretsmanager:GetSecretValue')).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
       'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pushline/dev/api-tokens-??????',
