@@ -34,8 +34,9 @@ export const RunStartedDetail = z.object({
     trigger: z._default(TRIGGER, 'push'),
     /** Why the path filters could not be applied, when they could not. */
     pathsUnknownReason: z.optional(z.string()),
-    /** Who started a run by hand (a redeploy, a manual run). */
+    /** Who started a run by hand (a redeploy, a manual run), and why when they said. */
     by: z.optional(NonEmpty),
+    reason: z.optional(z.string()),
     /** A redeploy: the run whose release this run deploys again. */
     redeployOf: z.optional(RedeployOf),
   }),

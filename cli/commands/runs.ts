@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { RunOutcomeSchema } from '../../events/common.ts';
 import type { RunStatus } from '../../shared/domain/run.ts';
 import type { RunQuery } from '../../shared/ports/run-store.ts';
+import { remoteOf } from '../local/api-client.ts';
 import { formatRunTable } from '../local/format-runs.ts';
 import { openRunReader } from '../local/run-reader.ts';
 import type { SetExitCode } from './index.ts';
@@ -17,6 +18,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     .option('--status <status>', `only runs in these states, comma-separated (${STATUSES.join(', ')})`)
     .option('-n, --limit <count>', 'how many runs to show (1-200)', '20')
     .option('-d, --data <dir>', 'the data folder', '.pushline')
+    .option('--server <url>', 'read from this Pushline API (default: PUSHLINE_SERVER, else the data folder)')
     .option('--json', 'print the API response as JSON')
     .addHelpText('after', '\nStages: ✓ succeeded  ✗ failed  ▶ running  · pending  - skipped  ⧖ timed out')
     .action(
@@ -25,6 +27,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         status?: string;
         limit: string;
         data: string;
+        server?: string;
         json?: boolean;
       }) => {
         const limit = Number(options.limit);
@@ -43,7 +46,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           return;
         }
         const dataDir = resolve(options.data);
-        const reader = await openRunReader(dataDir);
+        const reader = await openRunReader(dataDir, remoteOf(options.server));
         if (!reader) {
           console.log(`No runs yet (no database in ${dataDir}; start one with \`pushline up\`).`);
           return;

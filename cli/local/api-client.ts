@@ -53,6 +53,17 @@ export function apiTarget(options: { server?: string; data: string }): ApiTarget
   return { url: server.url, from: dataDir, ...(token ? { token } : {}) };
 }
 
+/**
+ * The API `runs` and `show` read from when one is named: `--server` or `PUSHLINE_SERVER` (with
+ * `PUSHLINE_TOKEN`); `undefined` to read the local data folder (its server, or its database).
+ */
+export function remoteOf(server: string | undefined): { url: string; token?: string } | undefined {
+  const url = server ?? process.env.PUSHLINE_SERVER;
+  if (!url) return undefined;
+  const token = process.env.PUSHLINE_TOKEN || undefined;
+  return { url: url.replace(/\/$/, ''), ...(token ? { token } : {}) };
+}
+
 /** The name the CLI acts under when `--as` does not say: the user running it. */
 export function cliUser(): string {
   try {

@@ -32,7 +32,12 @@ export interface RunReader {
  * the same shapes, so the output does not depend on which was used. `undefined` when the folder
  * has no database yet.
  */
-export async function openRunReader(dataDir: string): Promise<RunReader | undefined> {
+export async function openRunReader(
+  dataDir: string,
+  remote?: { url: string; token?: string },
+): Promise<RunReader | undefined> {
+  // A server named on the command line (or PUSHLINE_SERVER) — another machine's, the AWS stack's.
+  if (remote) return apiReader(remote.url, remote.token);
   const server = runningServer(dataDir);
   if (server && (await answers(server.url))) return apiReader(server.url);
   const file = join(dataDir, DATABASE_FILE);
@@ -46,11 +51,16 @@ export async function openRunReader(dataDir: string): Promise<RunReader | undefi
   };
 }
 
-function apiReader(url: string): RunReader {
+function apiReader(url: string, token?: string): RunReader {
   const getJson = async (path: string): Promise<unknown> => {
-    const response = await fetch(`${url}${path}`);
+    const response = await fetch(`${url}${path}`, {
+      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
     const body = (await response.json()) as { error?: string };
     if (response.status === 404) throw new NotFoundError(body.error ?? 'not found');
+    if (response.status === 401) {
+      throw new ValidationError(`${url} wants a token (${body.error ?? '401'}): set PUSHLINE_TOKEN`);
+    }
     if (!response.ok) throw new ValidationError(body.error ?? `the server answered ${response.status}`);
     return body;
   };

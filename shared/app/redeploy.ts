@@ -34,7 +34,10 @@ export function notRedeployable(run: Run): string | undefined {
  */
 export function makeRedeploy(deps: RedeployDeps) {
   const log = deps.logger ?? silentLogger;
-  return async function redeploy(runId: string, { by }: { by: string }): Promise<Run> {
+  return async function redeploy(
+    runId: string,
+    { by, reason }: { by: string; reason?: string },
+  ): Promise<Run> {
     if (!by?.trim()) throw new ValidationError('who redeploys (by) is required');
     const earlier = (await deps.store.get(runId))?.run;
     if (!earlier) throw new NotFoundError(`run ${runId} does not exist`);
@@ -65,6 +68,7 @@ export function makeRedeploy(deps: RedeployDeps) {
         data: {
           trigger: 'redeploy',
           by: name,
+          ...(reason?.trim() ? { reason: reason.trim() } : {}),
           redeployOf: {
             runId: earlier.id,
             buildId: build!.buildId,

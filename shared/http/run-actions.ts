@@ -42,7 +42,8 @@ export async function performRunAction(
     case 'redeploy': {
       if (!operations.redeploy) throw new NotFoundError('redeploy is not served here');
       // The answer is the new run; `redeployOf` names the run whose release it takes back.
-      return { run: summariseRun(await operations.redeploy(runId, { by }), now), redeployOf: runId };
+      const redeployed = await operations.redeploy(runId, { by, ...(reason ? { reason } : {}) });
+      return { run: summariseRun(redeployed, now), redeployOf: runId };
     }
   }
 }

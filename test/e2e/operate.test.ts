@@ -257,6 +257,26 @@ describe('operating a run from the dashboard', () => {
     expect(await page.getByRole('button', { name: 'Retry' }).isHidden()).toBe(true);
   });
 
+  it("redeploys a finished run's release from the page, as a new run", async () => {
+    const runId = await seedRun('web', 'succeeded');
+    await openRun(runId);
+
+    await page.getByRole('button', { name: 'Redeploy' }).click();
+    await page.getByLabel('Why (optional)').fill('the current release leaks memory');
+    await page.locator('#action-submit').click();
+
+    const done = page.getByRole('status').filter({ hasText: 'Redeploying as run' });
+    await done.waitFor();
+    const newRun = /as run (\w{8})/.exec((await done.textContent()) ?? '')![1]!;
+    const run = await api(newRun);
+    expect(run).toMatchObject({ trigger: 'redeploy', status: 'running' });
+    expect(run.events[0]).toMatchObject({
+      detailType: 'Run Started',
+      data: { trigger: 'redeploy', by: SERVER_USER, reason: 'the current release leaks memory' },
+    });
+    expect(stageStatus(run, 'build')).toBe('skipped');
+  });
+
   it('approves a run from the page, and the run goes on to the canary', async () => {
     const runId = await runAtTheGate();
     await openRun(runId);

@@ -331,6 +331,19 @@ describe('operating runs by hand, locally', () => {
     expect(await versionsServed()).toEqual(['6.0.0']);
   }, 180_000);
 
+  it('lists and shows runs from a server named with --server, as from the data folder', async () => {
+    // Act
+    const runs = await pushline('runs', '--pipeline', 'demo-service', '--status', 'cancelled');
+    const cancelled = /^(\w{8}) +demo-service/m.exec(runs.stdout)?.[1];
+    const shown = await pushline('show', cancelled!);
+
+    // Assess
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toMatch(/RUN +PIPELINE +BRANCH/);
+    expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining(`Run ${cancelled} (`) });
+    expect(shown.stdout).toContain('cancelled by Priya');
+  });
+
   it('serves Slack interactions, and says what to set when the signing secret is not', async () => {
     // Act
     const response = await fetch(`${app.url}/slack/interactions`, {

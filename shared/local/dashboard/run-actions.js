@@ -1,6 +1,6 @@
 // Operating a run from its page: Approve and Reject while it waits at the gate, Cancel while it
-// runs, Retry once it failed or timed out. Each opens one small form (a comment or a reason, and who acts) and posts to the API
-// (`POST /api/runs/:id/approve|reject|retry|cancel`); a refusal shows the API's own message. The form is
+// runs, Retry once it failed or timed out, Redeploy once its build passed. Each opens one small form (a comment or a reason, and who acts) and posts to the API
+// (`POST /api/runs/:id/approve|reject|retry|cancel|redeploy`); a refusal shows the API's own message. The form is
 // part of the page, not rebuilt by the two-second refresh, so what someone types is never lost.
 
 import { $ } from './dom.js';
@@ -36,6 +36,22 @@ const ACTIONS = {
     busy: 'Retrying…',
     fits: (run) => run.status === 'failed' || run.status === 'timed_out',
     done: (run) => `Retried: attempt ${run.attempt} is running.`,
+  },
+  redeploy: {
+    title: "Deploy this run's release again, as a new run (not built again)",
+    label: 'Why (optional)',
+    field: 'reason',
+    required: false,
+    submit: 'Redeploy',
+    busy: 'Redeploying…',
+    fits: (run) =>
+      run.status !== 'running' &&
+      run.stages.some(
+        (stage) =>
+          stage.name === 'build' &&
+          (stage.status === 'succeeded' || (stage.status === 'skipped' && run.trigger === 'redeploy')),
+      ),
+    done: (run) => `Redeploying as run ${run.id.slice(-8)}: open /runs/${run.id.slice(-8)} to follow it.`,
   },
   cancel: {
     title: 'Cancel this run',
