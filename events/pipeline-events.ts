@@ -39,6 +39,8 @@ export const RunStartedDetail = z.object({
     reason: z.optional(z.string()),
     /** A redeploy: the run whose release this run deploys again. */
     redeployOf: z.optional(RedeployOf),
+    /** An emergency redeploy: production is deployed all at once, without a canary. */
+    skipCanary: z.optional(z.boolean()),
   }),
 });
 

@@ -10,6 +10,7 @@ interface ActionOptions {
   as?: string;
   comment?: string;
   reason?: string;
+  skipCanary?: boolean;
 }
 
 /** One action on a run: its command, the API path, what the body carries, what it prints after. */
@@ -17,6 +18,8 @@ interface Action {
   name: 'approve' | 'reject' | 'retry' | 'cancel' | 'redeploy';
   description: string;
   text?: { flag: string; description: string; required: boolean; field: 'comment' | 'reason' };
+  /** A yes/no option of this action alone, sent as `field: true` when given. */
+  switch?: { flag: string; description: string; field: 'skipCanary' };
   done: (run: RunSummary, answer: Record<string, unknown>) => string;
 }
 
@@ -81,6 +84,18 @@ const ACTIONS: Action[] = [
     name: 'redeploy',
     description:
       "Deploy an earlier run's release again, as a new run: through staging, the gate and the canary to production, without building again.",
+    text: {
+      flag: '-r, --reason <text>',
+      description: 'why (kept in the run log)',
+      required: false,
+      field: 'reason',
+    },
+    switch: {
+      flag: '--skip-canary',
+      description:
+        'an emergency: production takes the release all at once, without a canary (the log says so)',
+      field: 'skipCanary',
+    },
     done: (run, answer) =>
       `redeploying the release of run ${shortRunId(String(answer.redeployOf))} as run ${shortRunId(run.id)} (${run.pipeline}); follow it with \`pushline show ${shortRunId(run.id)}\``,
   },
@@ -95,6 +110,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
   for (const action of ACTIONS) {
     const command = program.command(action.name);
     if (action.text) command.option(action.text.flag, action.text.description);
+    if (action.switch) command.option(action.switch.flag, action.switch.description);
     command
       .description(action.description)
       .argument(
@@ -125,6 +141,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           const answer = await postJson(target, `/api/runs/${encodeURIComponent(runId)}/${action.name}`, {
             by: options.as ?? cliUser(),
             ...(text && action.text ? { [action.text.field]: text } : {}),
+            ...(action.switch && options[action.switch.field] ? { [action.switch.field]: true } : {}),
           });
           console.log(action.done(answer.run as RunSummary, answer));
         } catch (error) {

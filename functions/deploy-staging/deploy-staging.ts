@@ -63,18 +63,16 @@ export function makeDeployStaging(deps: DeployStagingDeps): StageHandler {
       return supersede(deps, run, newer, atStagingBoundary);
     }
 
-    if (!hasTarget(pipeline, 'staging', deps.platform)) {
+    // No staging target, or an emergency redeploy (`--skip-canary`): the run passes staging skipped.
+    const skipReason = run.skipCanary
+      ? `an emergency redeploy by ${run.by ?? 'someone'} (--skip-canary) skips staging`
+      : hasTarget(pipeline, 'staging', deps.platform)
+        ? undefined
+        : `pipeline "${pipeline.name}" has no staging target`;
+    if (skipReason) {
       await recordEvents(store, runId, (fresh) =>
         isCurrent(fresh, attempt) && atStagingBoundary(fresh)
-          ? [
-              newEvent(
-                'Staging Deployed',
-                fresh,
-                'staging',
-                { skipped: true, reason: `pipeline "${pipeline.name}" has no staging target` },
-                clock,
-              ),
-            ]
+          ? [newEvent('Staging Deployed', fresh, 'staging', { skipped: true, reason: skipReason }, clock)]
           : [],
       );
       return;

@@ -74,6 +74,9 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
     }
 
     const canary = pipeline.production.canary;
+    // An emergency redeploy (`--skip-canary`) takes all traffic at once and is never judged.
+    const skip = run.skipCanary === true;
+    const trafficPercent = skip ? 100 : canary.traffic;
     const { deploymentId } = await deployer.startCanary({
       runId,
       attempt,
@@ -81,20 +84,30 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
       environment: 'production',
       commit: run.source.commit,
       artifacts: run.build?.artifacts ?? NO_ARTIFACTS,
-      trafficPercent: canary.traffic,
+      trafficPercent,
+      ...(skip ? { allAtOnce: true } : {}),
     });
     await store.link({ kind: 'deployment', id: deploymentId }, runId);
     const data = {
       deploymentId,
-      trafficPercent: canary.traffic,
+      trafficPercent,
       intervalSeconds: canary.interval,
       bakeSeconds: canary.bake,
     };
-    const recorded = await recordEvents(store, runId, (fresh) =>
-      isCurrent(fresh, attempt) && waitsForProduction(fresh)
-        ? [newEvent('Canary Started', fresh, 'canary', data, clock)]
-        : [],
-    );
+    const recorded = await recordEvents(store, runId, (fresh) => {
+      if (!isCurrent(fresh, attempt) || !waitsForProduction(fresh)) return [];
+      const started = newEvent('Canary Started', fresh, 'canary', data, clock);
+      if (!skip) return [started];
+      // Said in the log: who skipped the canary, and that production took the release at once.
+      const verdict = {
+        result: 'healthy' as const,
+        reason: `canary skipped: an emergency redeploy by ${fresh.by ?? 'someone'} (--skip-canary) takes all traffic at once`,
+        metrics: [],
+        alarms: [],
+        judgedAt: clock.now().toISOString(),
+      };
+      return [started, newEvent('Canary Healthy', fresh, 'canary', { deploymentId, verdict }, clock)];
+    });
     if (recorded) return;
     const fresh = (await store.get(runId))?.run;
     if (fresh && isTerminal(fresh) && fresh.canary?.deploymentId !== deploymentId) {

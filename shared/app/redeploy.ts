@@ -36,7 +36,7 @@ export function makeRedeploy(deps: RedeployDeps) {
   const log = deps.logger ?? silentLogger;
   return async function redeploy(
     runId: string,
-    { by, reason }: { by: string; reason?: string },
+    { by, reason, skipCanary }: { by: string; reason?: string; skipCanary?: boolean },
   ): Promise<Run> {
     if (!by?.trim()) throw new ValidationError('who redeploys (by) is required');
     const earlier = (await deps.store.get(runId))?.run;
@@ -69,6 +69,7 @@ export function makeRedeploy(deps: RedeployDeps) {
           trigger: 'redeploy',
           by: name,
           ...(reason?.trim() ? { reason: reason.trim() } : {}),
+          ...(skipCanary ? { skipCanary: true } : {}),
           redeployOf: {
             runId: earlier.id,
             buildId: build!.buildId,
@@ -82,7 +83,12 @@ export function makeRedeploy(deps: RedeployDeps) {
       { id: `redeploy:${started.detail.eventId}`, provider: 'pushline' },
       [started],
     );
-    log.info('redeployed', { runId: runIds[0], of: earlier.id, by: name });
+    log.info('redeployed', {
+      runId: runIds[0],
+      of: earlier.id,
+      by: name,
+      ...(skipCanary ? { skipCanary } : {}),
+    });
     return (await deps.store.get(runIds[0]!))!.run;
   };
 }

@@ -2,7 +2,7 @@ import { type CodeDeployClient, CreateDeploymentCommand } from '@aws-sdk/client-
 import { ConfigError, NotFoundError, TransientError } from '../domain/errors.ts';
 import type { CodeDeployTarget } from '../domain/pipeline-config.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
-import type { Deployer, DeployRequest } from '../ports/deployer.ts';
+import type { CanaryRequest, Deployer, DeployRequest } from '../ports/deployer.ts';
 import { asTransientAws } from './aws-errors.ts';
 import { CodeDeployControl } from './codedeploy-control.ts';
 import { findDeployment, LOOKBACK_HOURS } from './codedeploy-find.ts';
@@ -69,8 +69,8 @@ export class CodeDeployDeployer implements Deployer {
     return this.create(request);
   }
 
-  startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }> {
-    return this.create(request);
+  startCanary(request: CanaryRequest): Promise<{ deploymentId: string }> {
+    return this.create(request, request.allAtOnce === true);
   }
 
   promote(deploymentId: string): Promise<void> {
@@ -81,7 +81,7 @@ export class CodeDeployDeployer implements Deployer {
     return this.control.rollback(deploymentId, reason);
   }
 
-  private async create(request: DeployRequest): Promise<{ deploymentId: string }> {
+  private async create(request: DeployRequest, allAtOnce = false): Promise<{ deploymentId: string }> {
     const { pipeline, environment, runId, attempt, artifacts } = request;
     const target = pipeline[environment].codedeploy;
     if (!target) {
@@ -118,8 +118,10 @@ export class CodeDeployDeployer implements Deployer {
         : {}),
       ...bucket,
     });
-    const deploymentConfigName =
-      target.deploymentConfig ?? (environment === 'staging' ? ALL_AT_ONCE[target.platform] : undefined);
+    // An emergency deployment takes all traffic at once, whatever configuration the target names.
+    const deploymentConfigName = allAtOnce
+      ? ALL_AT_ONCE[target.platform]
+      : (target.deploymentConfig ?? (environment === 'staging' ? ALL_AT_ONCE[target.platform] : undefined));
     try {
       const { deploymentId } = await this.client.send(
         new CreateDeploymentCommand({

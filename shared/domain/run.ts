@@ -46,6 +46,8 @@ export interface Run {
   by?: string;
   /** A redeploy: the run whose release it deploys again (its build is reused, not run). */
   redeployOf?: string;
+  /** An emergency redeploy: production all at once, the canary skipped (`--skip-canary`). */
+  skipCanary?: true;
   pathsUnknownReason?: string;
   createdAt: string;
   updatedAt: string;
@@ -196,6 +198,7 @@ function startRun(event: Extract<PipelineEvent, { detailType: 'Run Started' }>):
     trigger: detail.data.trigger,
     ...(detail.data.pathsUnknownReason ? { pathsUnknownReason: detail.data.pathsUnknownReason } : {}),
     ...(detail.data.by ? { by: detail.data.by } : {}),
+    ...(detail.data.skipCanary ? { skipCanary: true as const } : {}),
     ...(redeploy
       ? {
           redeployOf: redeploy.runId,
@@ -495,8 +498,11 @@ function transition(run: Run, event: PipelineEvent): Run | string {
       }
       const canary = { ...run.canary!, verdict };
       if (event.detailType === 'Canary Healthy') {
-        // Promotion begins at once: the production stage runs until the deployment completes.
-        const next = setStage(run, 'canary', finished('canary', StageStatus.Succeeded));
+        // Promotion begins at once: the production stage runs until the deployment completes. An
+        // emergency redeploy's canary was never judged: skipped, with the verdict's reason.
+        const next = run.skipCanary
+          ? setStage(run, 'canary', finished('canary', StageStatus.Skipped, verdict.reason))
+          : setStage(run, 'canary', finished('canary', StageStatus.Succeeded));
         return { ...setStage(next, 'production', started()), canary };
       }
       return { ...setStage(run, 'canary', finished('canary', StageStatus.Failed, verdict.reason)), canary };

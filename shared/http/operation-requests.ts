@@ -13,6 +13,8 @@ export const ActionBody = z.strictObject({
   by: z.string().trim().min(1).max(200).optional(),
   comment: z.string().max(2000).optional(),
   reason: z.string().max(2000).optional(),
+  /** A redeploy straight to production, without a canary (an emergency). */
+  skipCanary: z.boolean().optional(),
 });
 export type ActionBody = z.output<typeof ActionBody>;
 

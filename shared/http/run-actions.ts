@@ -42,7 +42,11 @@ export async function performRunAction(
     case 'redeploy': {
       if (!operations.redeploy) throw new NotFoundError('redeploy is not served here');
       // The answer is the new run; `redeployOf` names the run whose release it takes back.
-      const redeployed = await operations.redeploy(runId, { by, ...(reason ? { reason } : {}) });
+      const redeployed = await operations.redeploy(runId, {
+        by,
+        ...(reason ? { reason } : {}),
+        ...(body.skipCanary ? { skipCanary: true } : {}),
+      });
       return { run: summariseRun(redeployed, now), redeployOf: runId };
     }
   }

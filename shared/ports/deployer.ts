@@ -37,9 +37,16 @@ export interface DeploymentOutcome {
  * `promote` of a deployment that already ended are no-ops. Throws `TransientError` when the
  * deployment service cannot be reached.
  */
+/** A production deployment: the share of traffic the new release takes first. */
+export type CanaryRequest = DeployRequest & { trafficPercent: number; allAtOnce?: boolean };
+
 export interface Deployer {
   deploy(request: DeployRequest): Promise<{ deploymentId: string; url?: string }>;
-  startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }>;
+  /**
+   * `allAtOnce`: an emergency deployment without a canary (a redeploy with `--skip-canary`) — all
+   * traffic at once (CodeDeploy's `*AllAtOnce` configuration, whatever the target names).
+   */
+  startCanary(request: CanaryRequest): Promise<{ deploymentId: string }>;
   promote(deploymentId: string): Promise<void>;
   rollback(deploymentId: string, reason: string): Promise<void>;
 }

@@ -331,6 +331,30 @@ describe('operating runs by hand, locally', () => {
     expect(await versionsServed()).toEqual(['6.0.0']);
   }, 180_000);
 
+  it('redeploys an earlier release in an emergency: no staging, no canary, all traffic at once', async () => {
+    // Prepare: production serves 6.0.0; 2.0.0 was the first release
+    const releases = (await (await fetch(`${app.url}/api/runs?status=succeeded`)).json()) as {
+      runs: { id: string; source: { message: string } }[];
+    };
+    const version2 = releases.runs.find((r) => r.source.message === 'Version 2')!.id;
+
+    // Act: the emergency still waits at the gate (a person decides), then takes production at once
+    const redeployed = await pushline('redeploy', shortRunId(version2), '--skip-canary', '--as', 'Priya');
+    const newRun = /as run (\w{8})/.exec(redeployed.stdout)?.[1];
+    const waiting = await waitForRun(app.url, newRun!, 'to reach the gate', atTheGate, 30_000);
+    await post(waiting.id, 'approve', { by: 'Priya' });
+    const done = await waitForRun(app.url, waiting.id, 'to finish', finished, 30_000);
+
+    // Assess
+    expect(done.status).toBe('succeeded');
+    expect(stageOf(done, 'staging')).toMatchObject({ status: 'skipped' });
+    expect(stageOf(done, 'canary')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('--skip-canary'),
+    });
+    expect(await versionsServed()).toEqual(['2.0.0']);
+  }, 120_000);
+
   it('lists and shows runs from a server named with --server, as from the data folder', async () => {
     // Act
     const runs = await pushline('runs', '--pipeline', 'demo-service', '--status', 'cancelled');

@@ -1,4 +1,9 @@
-import type { Deployer, DeploymentOutcome, DeployRequest } from '../../shared/ports/deployer.ts';
+import type {
+  CanaryRequest,
+  Deployer,
+  DeploymentOutcome,
+  DeployRequest,
+} from '../../shared/ports/deployer.ts';
 
 /** What a fake staging deployment does: finish with (part of) an outcome, or hang. */
 export type DeployScript = (
@@ -16,6 +21,8 @@ export class FakeDeployer implements Deployer {
   readonly calls: { method: keyof Deployer; id: string; reason?: string }[] = [];
   readonly completions: DeploymentOutcome[] = [];
   readonly overlaps: { started: string; live: string }[] = [];
+  /** Every production deployment asked for: its share of traffic, and whether all at once. */
+  readonly canaries: { id: string; trafficPercent: number; allAtOnce: boolean }[] = [];
   private readonly deployments = new Map<string, { pipeline: string; ended: boolean }>();
 
   constructor(private readonly script: DeployScript = () => ({ status: 'SUCCEEDED' })) {}
@@ -40,9 +47,14 @@ export class FakeDeployer implements Deployer {
     return { deploymentId, url };
   }
 
-  async startCanary(request: DeployRequest & { trafficPercent: number }): Promise<{ deploymentId: string }> {
+  async startCanary(request: CanaryRequest): Promise<{ deploymentId: string }> {
     const deploymentId = `canary-${request.runId}-${request.attempt}`;
     this.calls.push({ method: 'startCanary', id: deploymentId });
+    this.canaries.push({
+      id: deploymentId,
+      trafficPercent: request.trafficPercent,
+      allAtOnce: request.allAtOnce === true,
+    });
     if (!this.deployments.has(deploymentId)) {
       for (const [id, other] of this.deployments) {
         if (id.startsWith('canary-') && other.pipeline === request.pipeline.name && !other.ended) {

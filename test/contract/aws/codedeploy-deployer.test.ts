@@ -177,6 +177,18 @@ describe('CodeDeployDeployer', () => {
     expect(appSpecOf(input!).Resources[0].TargetService.Properties.TaskDefinition).toBe(`${TASK_DEF}0`);
   });
 
+  it('deploys production all at once for an emergency, whatever configuration the target names', async () => {
+    await deployer.startCanary({
+      ...request(ecs, 'production', { exportedVariables: { TASK_DEFINITION_ARN: TASK_DEF } }),
+      trafficPercent: 100,
+      allAtOnce: true,
+    });
+
+    const [input] = created();
+    expect(input!.deploymentConfigName).toBe('CodeDeployDefault.ECSAllAtOnce');
+    expect(input!.deploymentGroupName).toBe('DgpECS-web-production');
+  });
+
   it('deploys a Lambda version against the alias version read with GetAlias, and marks both', async () => {
     lambda.on(GetAliasCommand).resolves({
       AliasArn: 'arn:aws:lambda:us-east-1:123456789012:function:orders-api:live',

@@ -401,3 +401,59 @@ describe('redeploy', () => {
     );
   });
 });
+
+describe('an emergency redeploy (--skip-canary)', () => {
+  it('goes to production all at once, staging and the canary skipped, and says so in the log', async () => {
+    // Prepare: two releases in production
+    const flow = createChoreography({ pipelines: [pipelineConfig()] });
+    const first = await flow.push('web', commitOf(1));
+    await flow.settle();
+    await flow.push('web', commitOf(2));
+    await flow.settle();
+
+    // Act
+    const redeployed = await flow.operations.redeploy(first, { by: 'Priya Natarajan', skipCanary: true });
+    await flow.settle();
+
+    // Assess
+    const run = await flow.run(redeployed.id);
+    expect(run).toMatchObject({ status: 'succeeded', skipCanary: true });
+    expect(run.stages.staging).toMatchObject({
+      status: 'skipped',
+      reason: 'an emergency redeploy by Priya Natarajan (--skip-canary) skips staging',
+    });
+    expect(run.stages.canary).toMatchObject({
+      status: 'skipped',
+      reason:
+        'canary skipped: an emergency redeploy by Priya Natarajan (--skip-canary) takes all traffic at once',
+    });
+    expect(flow.deployer.canaries.at(-1)).toEqual({
+      id: `canary-${redeployed.id}-1`,
+      trafficPercent: 100,
+      allAtOnce: true,
+    });
+    expect(await flow.history(redeployed.id)).toEqual([
+      'Run Started',
+      'Staging Deployed',
+      'Canary Started',
+      'Canary Healthy',
+      'Production Deployed',
+      'Run Finished',
+    ]);
+  });
+
+  it('still waits at a required approval gate: an emergency is decided by a person too', async () => {
+    // Prepare
+    const flow = gated();
+    const first = await atTheGate(flow);
+    await flow.operations.approve(first, { by: 'Priya Natarajan' });
+    await flow.settle();
+
+    // Act
+    const redeployed = await flow.operations.redeploy(first, { by: 'Priya Natarajan', skipCanary: true });
+    await flow.settle();
+
+    // Assess
+    expect((await flow.run(redeployed.id)).stages.approval.status).toBe('running');
+  });
+});
