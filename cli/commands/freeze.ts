@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { PipelineView } from '../../shared/app/pipeline-operations.ts';
-import { ApiError, apiTarget, cliUser, getJson, postJson } from '../local/api-client.ts';
+import { type ApiTarget, cliUser, getJson, postJson, withApi } from '../local/api-client.ts';
 import type { SetExitCode } from './index.ts';
 
 interface Options {
@@ -37,27 +37,11 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         'the Pushline API to talk to (default: PUSHLINE_SERVER, else the local server)',
       );
 
-  async function call(
-    name: string,
-    options: Options,
-    request: (target: Exclude<ReturnType<typeof apiTarget>, { missing: string }>) => Promise<void>,
-  ) {
-    const say = (line: string) => console.error(`pushline ${name}: ${line}`);
-    const target = apiTarget(options);
-    if ('missing' in target) {
-      say(target.missing);
-      setExitCode(1);
-      return;
-    }
-    try {
-      await request(target);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      say(error.message);
+  function call(name: string, options: Options, request: (target: ApiTarget) => Promise<void>) {
+    return withApi(name, options, setExitCode, request, (error, say) => {
       const pipeline = error.body.pipeline as PipelineView | undefined;
       if (pipeline) say(formatPipeline(pipeline));
-      setExitCode(1);
-    }
+    });
   }
 
   connect(

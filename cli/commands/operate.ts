@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { RunSummary } from '../../shared/local/api-routes.ts';
-import { ApiError, apiTarget, cliUser, postJson } from '../local/api-client.ts';
+import { cliUser, postJson, withApi } from '../local/api-client.ts';
 import type { SetExitCode } from './index.ts';
 
 interface ActionOptions {
@@ -131,34 +131,28 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           setExitCode(2);
           return;
         }
-        const target = apiTarget(options);
-        if ('missing' in target) {
-          say(target.missing);
-          setExitCode(1);
-          return;
-        }
-        try {
-          const answer = await postJson(target, `/api/runs/${encodeURIComponent(runId)}/${action.name}`, {
-            by: options.as ?? cliUser(),
-            ...(text && action.text ? { [action.text.field]: text } : {}),
-            ...(action.switch && options[action.switch.field] ? { [action.switch.field]: true } : {}),
-          });
-          console.log(action.done(answer.run as RunSummary, answer));
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          say(error.message);
-          const state = error.body.run as { status?: string; stages?: Record<string, string> } | undefined;
-          if (state?.stages) {
-            say(
-              `the run is ${state.status}: ${Object.entries(state.stages)
-                .map(([s, v]) => `${s} ${v}`)
-                .join(', ')}`,
-            );
-          }
-          const candidates = error.body.candidates as string[] | undefined;
-          if (candidates?.length) say(`it could be: ${candidates.join(', ')}`);
-          setExitCode(1);
-        }
+        await withApi(
+          action.name,
+          options,
+          setExitCode,
+          async (target) => {
+            const answer = await postJson(target, `/api/runs/${encodeURIComponent(runId)}/${action.name}`, {
+              by: options.as ?? cliUser(),
+              ...(text && action.text ? { [action.text.field]: text } : {}),
+              ...(action.switch && options[action.switch.field] ? { [action.switch.field]: true } : {}),
+            });
+            console.log(action.done(answer.run as RunSummary, answer));
+          },
+          (error, say) => {
+            const state = error.body.run as { status?: string; stages?: Record<string, string> } | undefined;
+            if (state?.stages) {
+              const stages = Object.entries(state.stages).map(([stage, status]) => `${stage} ${status}`);
+              say(`the run is ${state.status}: ${stages.join(', ')}`);
+            }
+            const candidates = error.body.candidates as string[] | undefined;
+            if (candidates?.length) say(`it could be: ${candidates.join(', ')}`);
+          },
+        );
       });
   }
 }

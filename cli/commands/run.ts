@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { RunSummary } from '../../shared/local/api-routes.ts';
-import { ApiError, apiTarget, cliUser, postJson } from '../local/api-client.ts';
+import { cliUser, postJson, withApi } from '../local/api-client.ts';
 import type { SetExitCode } from './index.ts';
 
 interface RunOptions {
@@ -40,14 +40,8 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         setExitCode(2);
         return;
       }
-      const target = apiTarget(options);
-      if ('missing' in target) {
-        say(target.missing);
-        setExitCode(1);
-        return;
-      }
       const repository = options.repo && (isUrl(options.repo) ? options.repo : resolve(options.repo));
-      try {
+      await withApi('run', options, setExitCode, async (target) => {
         const answer = await postJson(target, `/api/pipelines/${encodeURIComponent(pipeline)}/runs`, {
           ref: options.ref,
           by: options.as ?? cliUser(),
@@ -60,10 +54,6 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         console.log(
           `started run ${shortRunId(run.id)} (${run.pipeline}) for ${named} ${source.commit.slice(0, 7)} "${subject}"; follow it with \`pushline show ${shortRunId(run.id)}\``,
         );
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        say(error.message);
-        setExitCode(1);
-      }
+      });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { RunSummary } from '../../shared/local/api-routes.ts';
-import { ApiError, apiTarget, cliUser, getJson, postJson } from '../local/api-client.ts';
+import { cliUser, getJson, postJson, withApi } from '../local/api-client.ts';
 import type { SetExitCode } from './index.ts';
 
 /** When `run` was promoted to production (its production stage's end), or '' when it was not. */
@@ -25,13 +25,7 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     .option('--server <url>', 'the Pushline API to talk to (default: PUSHLINE_SERVER, else the local server)')
     .action(async (pipeline: string, options: { data: string; server?: string; as?: string }) => {
       const say = (line: string) => console.error(`pushline undo: ${line}`);
-      const target = apiTarget(options);
-      if ('missing' in target) {
-        say(target.missing);
-        setExitCode(1);
-        return;
-      }
-      try {
+      await withApi('undo', options, setExitCode, async (target) => {
         const { runs } = (await getJson(
           target,
           `/api/runs?pipeline=${encodeURIComponent(pipeline)}&status=succeeded&limit=50`,
@@ -56,10 +50,6 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         console.log(
           `undoing run ${shortRunId(current.id)} (${current.source.commit.slice(0, 7)}): redeploying run ${shortRunId(previous.id)} (${previous.source.commit.slice(0, 7)}) as run ${shortRunId(run.id)}`,
         );
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        say(error.message);
-        setExitCode(1);
-      }
+      });
     });
 }

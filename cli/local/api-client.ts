@@ -123,3 +123,36 @@ async function request(
   }
   return json;
 }
+
+/** How a command says something about its own run: `pushline <command>: <line>` on stderr. */
+export type Say = (line: string) => void;
+
+/**
+ * Runs `request` against the API the command's options name (`apiTarget`), the way every command
+ * that talks to the API does: no API to talk to, or a refusal, is said on stderr and exits 1; a
+ * refusal's details (a run's or a pipeline's state, an ambiguous id's candidates) are said by
+ * `details`, when the command knows how.
+ */
+export async function withApi(
+  command: string,
+  options: { server?: string; data: string },
+  setExitCode: (code: number) => void,
+  request: (target: ApiTarget, say: Say) => Promise<void>,
+  details?: (error: ApiError, say: Say) => void,
+): Promise<void> {
+  const say: Say = (line) => console.error(`pushline ${command}: ${line}`);
+  const target = apiTarget(options);
+  if ('missing' in target) {
+    say(target.missing);
+    setExitCode(1);
+    return;
+  }
+  try {
+    await request(target, say);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    say(error.message);
+    details?.(error, say);
+    setExitCode(1);
+  }
+}

@@ -55,21 +55,12 @@ type RouteHandler = (call: RouteCall) => Promise<WebhookResponse>;
 export function makeApi(deps: ApiDeps) {
   const { store, clock } = deps;
 
-  async function runIdOf(text: string): Promise<string> {
-    try {
-      return await resolveRunId(store, text);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError(`run ${text} does not exist`);
-      throw error;
-    }
-  }
-
   /** An action on a run: the body parsed, the run named, the operation called with the token's name. */
   const action =
     (name: RunAction): RouteHandler =>
     async ({ request, params, by, logger }) => {
       const body = parseActionBody(request.body);
-      const runId = await runIdOf(params.id!);
+      const runId = await resolveRunId(store, params.id!);
       const operations = {
         ...makeRunOperations({ ...deps, logger }),
         redeploy: makeRedeploy({ ...deps, logger }),

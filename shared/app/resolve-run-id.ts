@@ -31,6 +31,6 @@ export async function resolveRunId(store: Pick<RunStore, 'findRunIds'>, text: st
   const found = await store.findRunIds(query.suffix, query.prefix ? 1000 : MAX_CANDIDATES);
   const match = pickRunId(query, found);
   if (match.kind === 'found') return match.runId;
-  if (match.kind === 'none') throw new NotFoundError(`no run ${text}`);
+  if (match.kind === 'none') throw new NotFoundError(`run ${text} does not exist`);
   throw new AmbiguousRunIdError(text, match.candidates.slice(0, MAX_CANDIDATES));
 }

@@ -37,9 +37,7 @@ export function buildLogPath(dataDir: string, buildId: string): string | undefin
 export function apiRoutes(deps: { store: RunStore; dataDir: string; clock: Clock }): Route[] {
   const { store, dataDir, clock } = deps;
   const requireRun = async (text: string) => {
-    const runId = await resolveRunId(store, text).catch((error: unknown) => {
-      throw error instanceof NotFoundError ? new NotFoundError(`run ${text} does not exist`) : error;
-    });
+    const runId = await resolveRunId(store, text);
     const stored = await store.get(runId);
     if (!stored) throw new NotFoundError(`run ${text} does not exist`);
     return stored.run;

@@ -1,7 +1,6 @@
 import type { makeRedeploy } from '../app/redeploy.ts';
 import { AmbiguousRunIdError, resolveRunId } from '../app/resolve-run-id.ts';
 import type { RunOperations } from '../app/run-operations.ts';
-import { NotFoundError } from '../domain/errors.ts';
 import { parseActionBody } from '../http/operation-requests.ts';
 import { performRunAction, RUN_ACTIONS } from '../http/run-actions.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -27,15 +26,6 @@ export interface OperationRoutesDeps extends ApiAccessDeps {
 export function operationRoutes(deps: OperationRoutesDeps): Route[] {
   const { store, clock, operations } = deps;
 
-  async function runIdOf(text: string): Promise<string> {
-    try {
-      return await resolveRunId(store, text);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError(`run ${text} does not exist`);
-      throw error;
-    }
-  }
-
   return RUN_ACTIONS.map(
     (action): Route => ({
       method: 'POST',
@@ -46,7 +36,7 @@ export function operationRoutes(deps: OperationRoutesDeps): Route[] {
         const body = parseActionBody(request.body);
         const by = actor(body.by);
         try {
-          const runId = await runIdOf(request.params.id!);
+          const runId = await resolveRunId(store, request.params.id!);
           return {
             statusCode: 200,
             json: await performRunAction(operations, action, runId, by, body, clock.now()),

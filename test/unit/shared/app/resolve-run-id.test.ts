@@ -28,7 +28,7 @@ describe('resolveRunId', () => {
 
   it('refuses an id no run has with NotFoundError, naming it', async () => {
     await expect(resolveRunId(storeOf([A]), 'ZZZZZZZZ')).rejects.toThrow(
-      new NotFoundError('no run ZZZZZZZZ'),
+      new NotFoundError('run ZZZZZZZZ does not exist'),
     );
   });
 
