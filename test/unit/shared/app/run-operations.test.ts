@@ -199,6 +199,41 @@ describe('the approval gate in the choreography', () => {
   });
 });
 
+describe('the gate under queue', () => {
+  it('keeps the next run waiting behind the one at the gate, and builds it once that one is done', async () => {
+    // Prepare: a pipeline that queues its runs, with a gate
+    const flow = createChoreography({
+      pipelines: [
+        pipelineConfig({
+          concurrency: 'queue',
+          production: {
+            local: { start: 'node server.js', port: 4000 },
+            approval: { approvers: [] },
+            canary: { traffic: 10, interval: '60s', bake: '3m', minRequests: 10 },
+          },
+        }),
+      ],
+    });
+    const first = await atTheGate(flow as ReturnType<typeof gated>);
+
+    // Act: a second push while the first waits at the gate
+    const second = await flow.push('web', commitOf(2));
+    await flow.settle();
+
+    // Assess: the second waits its turn; approving the first lets it build and reach the gate
+    expect((await flow.run(first)).stages.approval.status).toBe('running');
+    expect((await flow.run(second)).stages.build.status).toBe('pending');
+    expect(flow.builder.started).toEqual([`build-${first}-1`]);
+
+    await flow.operations.approve(first, { by: 'Priya' });
+    await flow.settle();
+
+    expect((await flow.run(first)).status).toBe('succeeded');
+    expect((await flow.run(second)).stages.approval.status).toBe('running');
+    expect(flow.builder.started).toEqual([`build-${first}-1`, `build-${second}-1`]);
+  });
+});
+
 describe('cancel', () => {
   it('cancels a run waiting at the gate: who and why, nothing to stop', async () => {
     // Prepare
