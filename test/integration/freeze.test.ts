@@ -1,24 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_PIPELINE } from '../../cli/demo/scaffold.ts';
-import { createLocalApp, type LocalApp } from '../../cli/local/create-local-app.ts';
-import { silentBusLogger } from '../../shared/local/local-bus.ts';
+import type { LocalApp } from '../../cli/local/create-local-app.ts';
 import {
-  askProduction,
   bumpVersion,
   type LocalDemo,
   logProblems,
   makeLocalDemo,
-  production,
   runOfCommit,
   stageOf,
   waitForRun,
 } from '../support/local-demo.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/pushline.js', import.meta.url));
-const run$ = promisify(execFile);
+import { type DemoServer, startDemoServer } from '../support/local-server.ts';
 
 /**
  * Issue 12's local "done means" for a freeze: a real server (`createLocalApp`), a real git origin
@@ -29,49 +21,21 @@ const run$ = promisify(execFile);
 describe('a deploy freeze, locally', () => {
   let demo: LocalDemo;
   let app: LocalApp;
-  let traffic: ReturnType<typeof production>;
+  let server: DemoServer;
+  let pushline: DemoServer['pushline'];
+  let versionsServed: DemoServer['versionsServed'];
 
   const finished = (run: { status: string }) => run.status !== 'running';
   const types = (run: { events: { detailType: string }[] }) => run.events.map((e) => e.detailType);
 
-  /** `pushline <args>` as a user runs it, against this server. */
-  async function pushline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run$(process.execPath, [BIN, ...args, '--server', app.url], {
-        env: { ...process.env, PUSHLINE_SERVER: '', PUSHLINE_TOKEN: '' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
-
-  /** What production answers now: the versions of `n` requests through the proxy. */
-  async function versionsServed(n = 20): Promise<string[]> {
-    const answers = await Promise.all(
-      Array.from({ length: n }, (_, i) => askProduction(demo.ports.production, i)),
-    );
-    return [...new Set(answers.map((a) => a.version ?? `status ${a.status}`))].sort();
-  }
-
   beforeAll(async () => {
     demo = await makeLocalDemo();
-    app = await createLocalApp({
-      file: demo.repo.configFile,
-      dataDir: demo.repo.dataDir,
-      port: 0,
-      env: demo.env,
-      logger: silentBusLogger,
-      quiet: true,
-    });
-    await demo.hookTo(app.url);
-    traffic = production(demo.ports.production);
+    server = await startDemoServer(demo);
+    ({ app, pushline, versionsServed } = server);
   }, 60_000);
 
   afterAll(async () => {
-    await traffic?.stop();
-    await app?.close();
+    await server?.close();
     demo?.cleanup();
   }, 30_000);
 

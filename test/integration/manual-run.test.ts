@@ -1,24 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_PIPELINE, DEMO_REPO } from '../../cli/demo/scaffold.ts';
-import { createLocalApp, type LocalApp } from '../../cli/local/create-local-app.ts';
+import type { LocalApp } from '../../cli/local/create-local-app.ts';
 import { shortRunId } from '../../shared/domain/run-id.ts';
-import { silentBusLogger } from '../../shared/local/local-bus.ts';
 import {
-  askProduction,
   bumpVersion,
   type LocalDemo,
   logProblems,
   makeLocalDemo,
-  production,
   runOfCommit,
   waitForRun,
 } from '../support/local-demo.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/pushline.js', import.meta.url));
-const run$ = promisify(execFile);
+import { type DemoServer, startDemoServer } from '../support/local-server.ts';
 
 /**
  * Issue 12's local "done means" for a manual run: a real server (`createLocalApp`), a real git
@@ -29,45 +21,18 @@ const run$ = promisify(execFile);
 describe('starting a run by hand, locally', () => {
   let demo: LocalDemo;
   let app: LocalApp;
-  let traffic: ReturnType<typeof production>;
+  let server: DemoServer;
+  let pushline: DemoServer['pushline'];
+  let versionsServed: DemoServer['versionsServed'];
   let version1: string;
   let version2: string;
 
   const finished = (run: { status: string }) => run.status !== 'running';
 
-  /** `pushline <args>` as a user runs it, against this server. */
-  async function pushline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run$(process.execPath, [BIN, ...args, '--server', app.url], {
-        env: { ...process.env, PUSHLINE_SERVER: '', PUSHLINE_TOKEN: '' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
-
-  /** What production answers now: the versions of `n` requests through the proxy. */
-  async function versionsServed(n = 20): Promise<string[]> {
-    const answers = await Promise.all(
-      Array.from({ length: n }, (_, i) => askProduction(demo.ports.production, i)),
-    );
-    return [...new Set(answers.map((a) => a.version ?? `status ${a.status}`))].sort();
-  }
-
   beforeAll(async () => {
     demo = await makeLocalDemo();
-    app = await createLocalApp({
-      file: demo.repo.configFile,
-      dataDir: demo.repo.dataDir,
-      port: 0,
-      env: demo.env,
-      logger: silentBusLogger,
-      quiet: true,
-    });
-    await demo.hookTo(app.url);
-    traffic = production(demo.ports.production);
+    server = await startDemoServer(demo);
+    ({ app, pushline, versionsServed } = server);
     // Two pushes: 1.0.0, then 2.0.0 in production.
     version1 = await demo.push('Version 1', bumpVersion('1.0.0'));
     const first = await runOfCommit(app.url, version1);
@@ -80,8 +45,7 @@ describe('starting a run by hand, locally', () => {
   }, 150_000);
 
   afterAll(async () => {
-    await traffic?.stop();
-    await app?.close();
+    await server?.close();
     demo?.cleanup();
   }, 30_000);
 

@@ -1,32 +1,24 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseDocument } from 'yaml';
-import { createLocalApp, type LocalApp } from '../../cli/local/create-local-app.ts';
+import type { LocalApp } from '../../cli/local/create-local-app.ts';
 import { shortRunId } from '../../shared/domain/run-id.ts';
-import { silentBusLogger } from '../../shared/local/local-bus.ts';
 import {
   appProcesses,
-  askProduction,
   buildProcesses,
   bumpVersion,
   isAlive,
   type LocalDemo,
   logProblems,
   makeLocalDemo,
-  production,
   runOfCommit,
   slowBuild,
   stageOf,
   waitFor,
   waitForRun,
 } from '../support/local-demo.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/pushline.js', import.meta.url));
-const run$ = promisify(execFile);
+import { type DemoServer, startDemoServer } from '../support/local-server.ts';
 
 /**
  * Issue 12's local "done means" for the gate and cancel: a real server (`createLocalApp`), a real
@@ -37,24 +29,13 @@ const run$ = promisify(execFile);
 describe('operating runs by hand, locally', () => {
   let demo: LocalDemo;
   let app: LocalApp;
-  let traffic: ReturnType<typeof production>;
+  let server: DemoServer;
+  let pushline: DemoServer['pushline'];
+  let versionsServed: DemoServer['versionsServed'];
 
   const finished = (run: { status: string }) => run.status !== 'running';
   const atTheGate = (run: Parameters<typeof stageOf>[0]) => stageOf(run, 'approval').status === 'running';
   const types = (run: { events: { detailType: string }[] }) => run.events.map((e) => e.detailType);
-
-  /** `pushline <args>` as a user runs it, against this server. */
-  async function pushline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run$(process.execPath, [BIN, ...args, '--server', app.url], {
-        env: { ...process.env, PUSHLINE_SERVER: '', PUSHLINE_TOKEN: '' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
 
   async function post(runId: string, action: string, body: object) {
     const response = await fetch(`${app.url}/api/runs/${runId}/${action}`, {
@@ -65,35 +46,18 @@ describe('operating runs by hand, locally', () => {
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   }
 
-  /** What production answers now: the versions of `n` requests through the proxy. */
-  async function versionsServed(n = 20): Promise<string[]> {
-    const answers = await Promise.all(
-      Array.from({ length: n }, (_, i) => askProduction(demo.ports.production, i)),
-    );
-    return [...new Set(answers.map((a) => a.version ?? `status ${a.status}`))].sort();
-  }
-
   beforeAll(async () => {
     demo = await makeLocalDemo();
     // The demo's pipeline, with a gate before production.
     const file = parseDocument(readFileSync(demo.repo.configFile, 'utf8'));
     file.setIn(['pipelines', 0, 'production', 'approval'], { required: true, timeout: '10m' });
     writeFileSync(demo.repo.configFile, file.toString());
-    app = await createLocalApp({
-      file: demo.repo.configFile,
-      dataDir: demo.repo.dataDir,
-      port: 0,
-      env: demo.env,
-      logger: silentBusLogger,
-      quiet: true,
-    });
-    await demo.hookTo(app.url);
-    traffic = production(demo.ports.production);
+    server = await startDemoServer(demo);
+    ({ app, pushline, versionsServed } = server);
   }, 60_000);
 
   afterAll(async () => {
-    await traffic?.stop();
-    await app?.close();
+    await server?.close();
     demo?.cleanup();
   }, 30_000);
 
