@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeReceiveGithub } from '../../functions/receive-github/receive-github.ts';
 import { makeReceiveGitlab } from '../../functions/receive-gitlab/receive-gitlab.ts';
-import { type FunctionName, subscribersOf } from '../../functions/subscriptions.ts';
+import { type FunctionName, SCHEDULES, subscribersOf } from '../../functions/subscriptions.ts';
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { PUSH_WEBHOOK_MAX_BODY_BYTES } from '../../shared/http/webhook.ts';
 import { apiRoutes } from '../../shared/local/api-routes.ts';
@@ -34,6 +34,8 @@ export interface LocalAppOptions {
   maxBodyBytes?: number;
   /** The bus's waits before retrying a failed handler (default 0.2 s, 1 s, 5 s). */
   retryDelaysMs?: readonly number[];
+  /** How often the watchdog's round runs (default `SCHEDULES.watchdog`, a minute; tests shorten it). */
+  watchdogEverySeconds?: number;
   /** No console line per stage change (the demo draws its own). */
   quiet?: boolean;
   /** Wires the stage handlers onto the app before the outbox starts; default `registerStageHandlers`. */
@@ -59,6 +61,8 @@ export interface LocalApp {
   readonly quiet: boolean;
   /** The address the server listens on (`127.0.0.1` unless `--host` says otherwise). */
   readonly host: string;
+  /** How often the watchdog's round runs. */
+  readonly watchdogEverySeconds: number;
   /** Set once the server listens. */
   url: string;
   port: number;
@@ -126,6 +130,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     logger,
     quiet: options.quiet ?? false,
     host: options.host ?? '127.0.0.1',
+    watchdogEverySeconds: options.watchdogEverySeconds ?? SCHEDULES.watchdog.everySeconds,
     url: '',
     port: 0,
     onClose: (fn) => {

@@ -1,5 +1,4 @@
 import type { StageHandlers } from '../../functions/stage-handlers.ts';
-import { SCHEDULES } from '../../functions/subscriptions.ts';
 import { describeError } from '../../shared/app/error-policy.ts';
 import { recoverRuns } from '../../shared/app/recover-runs.ts';
 import { readRecord } from '../../shared/local/buildspec/build-record.ts';
@@ -62,7 +61,7 @@ async function recover(app: LocalApp, { builder, deployer }: LocalAdapters, hand
 }
 
 function startWatchdog(app: LocalApp, handlers: StageHandlers): void {
-  const stop = runEvery(SCHEDULES.watchdog.everySeconds * 1000, handlers.watchdog.onTick, (error) =>
+  const stop = runEvery(app.watchdogEverySeconds * 1000, handlers.watchdog.onTick, (error) =>
     app.logger.error('the watchdog failed', { error: describeError(error) }),
   );
   app.onClose(stop);

@@ -52,7 +52,8 @@ describe('operating runs by hand, locally', () => {
     const file = parseDocument(readFileSync(demo.repo.configFile, 'utf8'));
     file.setIn(['pipelines', 0, 'production', 'approval'], { required: true, timeout: '10m' });
     writeFileSync(demo.repo.configFile, file.toString());
-    server = await startDemoServer(demo);
+    // The watchdog's round every second, so that a gate's timeout is seen at once.
+    server = await startDemoServer(demo, { watchdogEverySeconds: 1 });
     ({ app, pushline, versionsServed } = server);
   }, 60_000);
 
@@ -331,6 +332,39 @@ describe('operating runs by hand, locally', () => {
     expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining(`Run ${cancelled} (`) });
     expect(shown.stdout).toContain('cancelled by Priya');
   });
+
+  it('supersedes the run waiting at the gate when a newer one reaches it', async () => {
+    // Prepare
+    const older = await runOfCommit(app.url, await demo.push('Version 7', bumpVersion('7.0.0')));
+    await waitForRun(app.url, older, 'to wait at the gate', atTheGate, 45_000);
+
+    // Act
+    const newer = await runOfCommit(app.url, await demo.push('Version 8', bumpVersion('8.0.0')));
+    await waitForRun(app.url, newer, 'to wait at the gate', atTheGate, 45_000);
+
+    // Assess
+    const superseded = await waitForRun(app.url, older, 'to end', finished, 10_000);
+    expect(superseded).toMatchObject({ status: 'superseded', reason: expect.stringContaining(newer) });
+    await pushline('cancel', shortRunId(newer), '--reason', 'clean up');
+  }, 120_000);
+
+  it('ends a run left waiting at the gate past its timeout: timed out by the watchdog', async () => {
+    // Prepare: a gate that waits two seconds (the watchdog's round runs every second here)
+    const file = parseDocument(readFileSync(demo.repo.configFile, 'utf8'));
+    file.setIn(['pipelines', 0, 'production', 'approval', 'timeout'], '2s');
+    writeFileSync(demo.repo.configFile, file.toString());
+    app.reloadConfig();
+
+    // Act
+    const runId = await runOfCommit(app.url, await demo.push('Version 9', bumpVersion('9.0.0')));
+    await waitForRun(app.url, runId, 'to wait at the gate', atTheGate, 45_000);
+    const run = await waitForRun(app.url, runId, 'to time out', finished, 15_000);
+
+    // Assess
+    expect(run.status).toBe('timed_out');
+    expect(stageOf(run, 'approval').status).toBe('timed_out');
+    expect(types(run).slice(-2)).toEqual(['Stage Timed Out', 'Run Finished']);
+  }, 120_000);
 
   it('serves Slack interactions, and says what to set when the signing secret is not', async () => {
     // Act

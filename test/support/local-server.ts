@@ -21,8 +21,9 @@ export interface CommandResult {
  * needs requests to be judged). `pushline(...)` runs the real command against it, as a user would;
  * `versionsServed()` asks production which releases answer now.
  */
-export async function startDemoServer(demo: LocalDemo) {
+export async function startDemoServer(demo: LocalDemo, options: { watchdogEverySeconds?: number } = {}) {
   const app: LocalApp = await createLocalApp({
+    ...options,
     file: demo.repo.configFile,
     dataDir: demo.repo.dataDir,
     port: 0,
