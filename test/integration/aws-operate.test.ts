@@ -15,19 +15,23 @@ import {
   type StartBuildCommandInput,
   StopBuildCommand,
 } from '@aws-sdk/client-codebuild';
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type EventPattern, matchesPattern } from '../../serverless/event-pattern.ts';
-import { DEPLOYED_NAMES, logicalStem } from '../../serverless/functions.ts';
+import { DEPLOYED_NAMES } from '../../serverless/functions.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { shortRunId } from '../../shared/domain/run-id.ts';
 import { awsFixture, awsResponse } from '../contract/aws/support/aws-shapes.ts';
 import { type LocalDynamo, startLocalDynamo } from '../contract/aws/support/dynalite-server.ts';
 import { createPushlineTable, localClient } from '../contract/aws/support/pushline-table.ts';
+import {
+  type Envelope,
+  type Handler,
+  routingOf,
+  simulatedEventRouting,
+} from '../support/simulated-event-routing.ts';
 import { packagedStack } from '../unit/serverless/support/packaged-stack.ts';
 import { SimulatedCodeDeploy } from '../unit/serverless/support/simulated-codedeploy.ts';
 import { ACCOUNT, environmentOf, REGION } from '../unit/serverless/support/template-values.ts';
@@ -41,11 +45,6 @@ import { copy, githubExamples } from '../unit/shared/sources/github-examples.ts'
  * AWS's documented shapes. The `api` function is called as the HTTP API calls it (payload 2.0),
  * with a bearer token from its SSM parameter.
  */
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
-type Envelope = { 'detail-type': string; source: string; detail: Record<string, unknown> } & Record<
-  string,
-  unknown
->;
 
 const SECRET = 'operate-webhook-secret';
 const TOKENS = { 'Priya Natarajan': 'tok-priya-7c2e9a4f1b3d5e60', 'release-bot': 'tok-bot-3e8d1c6a9f2b4e71' };
@@ -139,54 +138,15 @@ const push = githubExamples('push').find((e) => e.payload.ref === 'refs/heads/ma
 describe('operating runs on AWS through the api function', () => {
   let dynamo: LocalDynamo;
   let store: DynamoRunStore;
-  let rules: { target: string; bus: string; pattern: EventPattern }[];
-  let pipeFilter: EventPattern;
   const handlers: Record<string, Handler> = {};
-  const seen = new Set<string>();
   const builds = new Map<string, StartBuildCommandInput>();
   /** How each build ended, as BatchGetBuilds reports it (SUCCEEDED unless a test says otherwise). */
   const outcomes = new Map<string, 'SUCCEEDED' | 'FAILED'>();
 
-  /** EventBridge: every rule on the bus whose pattern matches invokes its target. */
-  async function putEvent(bus: 'pushline' | 'default', envelope: Envelope): Promise<void> {
-    for (const rule of rules.filter((r) => r.bus === bus && matchesPattern(r.pattern, envelope))) {
-      const handler = rule.target === 'notify' ? undefined : handlers[rule.target];
-      if (handler) await handler(envelope, context);
-      await pumpStream();
-    }
-  }
-
-  /** The table's stream → the outbox pipe (its filter, the publish enrichment) → the Pushline bus. */
-  async function pumpStream(): Promise<void> {
-    const { Items = [] } = await localClient(dynamo.endpoint).send(
-      new ScanCommand({ TableName: process.env.PUSHLINE_TABLE }),
-    );
-    const fresh = Items.filter((item) => !seen.has(`${item.pk?.S}|${item.sk?.S}`)).sort((a, b) =>
-      `${a.recordedAt?.S}${a.sk?.S}`.localeCompare(`${b.recordedAt?.S}${b.sk?.S}`),
-    );
-    for (const item of fresh) seen.add(`${item.pk?.S}|${item.sk?.S}`);
-    const records = fresh
-      .map((NewImage: Record<string, AttributeValue>) => ({ eventName: 'INSERT', dynamodb: { NewImage } }))
-      .filter((record) => matchesPattern(pipeFilter, record));
-    if (records.length === 0) return;
-    const entries = (await handlers.publish!(records, context)) as {
-      detailType: string;
-      detail: Envelope['detail'];
-    }[];
-    for (const [i, entry] of entries.entries()) {
-      await putEvent('pushline', {
-        version: '0',
-        id: `operate-${seen.size}-${i}`,
-        'detail-type': entry.detailType,
-        source: 'pushline',
-        account: ACCOUNT,
-        time: new Date().toISOString(),
-        region: REGION,
-        resources: [],
-        detail: entry.detail,
-      });
-    }
-  }
+  /** EventBridge and the outbox pipe over the template's own routing (test/support/simulated-event-routing.ts). */
+  let routing: ReturnType<typeof simulatedEventRouting>;
+  const putEvent = (bus: 'pushline' | 'default', envelope: Envelope) => routing.put(bus, envelope);
+  const pumpStream = () => routing.pump();
 
   /** A signed GitHub push to `branch`: the run it started, once everything it set off is done. */
   async function githubPush(branch: string, delivery: string): Promise<string> {
@@ -263,17 +223,13 @@ describe('operating runs on AWS through the api function', () => {
     dynamo = local;
     const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-operate');
     store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
-    const resources = stack.template.Resources;
-    const names = new Map(DEPLOYED_NAMES.map((name) => [`${logicalStem(name)}LambdaFunction`, name]));
-    rules = Object.values(resources)
-      .filter((r) => r.Type === 'AWS::Events::Rule')
-      .map((r) => ({
-        target: names.get(r.Properties.Targets[0].Arn['Fn::GetAtt'][0])!,
-        bus: r.Properties.EventBusName === 'default' ? 'default' : 'pushline',
-        pattern: r.Properties.EventPattern,
-      }));
-    const pipe = Object.values(resources).find((r) => r.Type === 'AWS::Pipes::Pipe')!;
-    pipeFilter = JSON.parse(pipe.Properties.SourceParameters.FilterCriteria.Filters[0].Pattern);
+    const { names } = routingOf(stack);
+    routing = simulatedEventRouting({
+      stack,
+      handlers,
+      dynamoEndpoint: () => dynamo.endpoint,
+      context,
+    });
 
     // One process plays every function: each reads its own variables of the template's environment.
     Object.assign(process.env, ...[...names.keys()].map((id) => environmentOf(stack, id)), {

@@ -16,7 +16,6 @@ import {
   StartBuildCommand,
   type StartBuildCommandInput,
 } from '@aws-sdk/client-codebuild';
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateScheduleCommand,
@@ -27,13 +26,18 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type EventPattern, matchesPattern } from '../../serverless/event-pattern.ts';
-import { DEPLOYED_NAMES, logicalStem } from '../../serverless/functions.ts';
+import { DEPLOYED_NAMES } from '../../serverless/functions.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { awsFixture, awsResponse } from '../contract/aws/support/aws-shapes.ts';
 import { type LocalDynamo, startLocalDynamo } from '../contract/aws/support/dynalite-server.ts';
 import { createPushlineTable, localClient } from '../contract/aws/support/pushline-table.ts';
+import {
+  type Envelope,
+  type Handler,
+  routingOf,
+  simulatedEventRouting,
+} from '../support/simulated-event-routing.ts';
 import { packagedStack } from '../unit/serverless/support/packaged-stack.ts';
 import { SimulatedCodeDeploy } from '../unit/serverless/support/simulated-codedeploy.ts';
 import { ACCOUNT, environmentOf, REGION, resolved } from '../unit/serverless/support/template-values.ts';
@@ -50,11 +54,6 @@ import { copy, githubExamples } from '../unit/shared/sources/github-examples.ts'
  * CodeDeploy invoking the lifecycle hook, Scheduler running the canary checks (the function at the
  * schedule's target ARN, with its input) and the watchdog's schedule.
  */
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
-type Envelope = { 'detail-type': string; source: string; detail: Record<string, unknown> } & Record<
-  string,
-  unknown
->;
 
 const SECRET = 'simulation-webhook-secret';
 const TASK_DEFINITION = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/hello:7`;
@@ -172,62 +171,20 @@ describe('AWS mode simulation', () => {
   let smokeServer: Server;
   const smokeRequests: string[] = [];
   let store: DynamoRunStore;
-  let rules: { target: string; bus: string; pattern: EventPattern }[];
-  let pipeFilter: EventPattern;
   /** Function name → its handler; function ARN (as the template resolves it) → function name. */
   const handlers: Record<string, Handler> = {};
   const byArn = new Map<string, string>();
   const templateEnv: Record<string, Record<string, string>> = {};
   const published: Envelope[] = [];
   const deliveries: { target: string; detailType: string }[] = [];
-  const seen = new Set<string>();
   const builds = new Map<string, StartBuildCommandInput>();
   const schedules: CreateScheduleCommandInput[] = [];
   let buildOutcome: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED';
 
-  /** EventBridge: every rule on the bus whose pattern matches invokes its target. */
-  async function putEvent(bus: 'pushline' | 'default', envelope: Envelope): Promise<void> {
-    for (const rule of rules.filter((r) => r.bus === bus && matchesPattern(r.pattern, envelope))) {
-      deliveries.push({ target: rule.target, detailType: envelope['detail-type'] });
-      const handler = rule.target === 'notify' ? undefined : handlers[rule.target];
-      if (handler) await handler(envelope, context);
-      await pumpStream();
-    }
-  }
-
-  /** The table's stream → the outbox pipe (its filter, the publish enrichment) → the Pushline bus. */
-  async function pumpStream(): Promise<void> {
-    const { Items = [] } = await localClient(dynamo.endpoint).send(
-      new ScanCommand({ TableName: process.env.PUSHLINE_TABLE }),
-    );
-    const fresh = Items.filter((item) => !seen.has(`${item.pk?.S}|${item.sk?.S}`)).sort((a, b) =>
-      `${a.recordedAt?.S}${a.sk?.S}`.localeCompare(`${b.recordedAt?.S}${b.sk?.S}`),
-    );
-    for (const item of fresh) seen.add(`${item.pk?.S}|${item.sk?.S}`);
-    const records = fresh
-      .map((NewImage: Record<string, AttributeValue>) => ({ eventName: 'INSERT', dynamodb: { NewImage } }))
-      .filter((record) => matchesPattern(pipeFilter, record));
-    if (records.length === 0) return;
-    const entries = (await handlers.publish!(records, context)) as {
-      detailType: string;
-      detail: Envelope['detail'];
-    }[];
-    for (const entry of entries) {
-      const envelope = {
-        version: '0',
-        id: `sim-${published.length}`,
-        'detail-type': entry.detailType,
-        source: 'pushline',
-        account: ACCOUNT,
-        time: new Date().toISOString(),
-        region: REGION,
-        resources: [],
-        detail: entry.detail,
-      };
-      published.push(envelope);
-      await putEvent('pushline', envelope);
-    }
-  }
+  /** EventBridge and the outbox pipe over the template's own routing (test/support/simulated-event-routing.ts). */
+  let routing: ReturnType<typeof simulatedEventRouting>;
+  const putEvent = (bus: 'pushline' | 'default', envelope: Envelope) => routing.put(bus, envelope);
+  const pumpStream = () => routing.pump();
 
   /** Lambda invoked by an AWS service at a function ARN (Scheduler, CodeDeploy), then the outbox. */
   async function invokeArn(functionArn: string, input: unknown): Promise<unknown> {
@@ -321,20 +278,19 @@ describe('AWS mode simulation', () => {
     store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
     const resources = stack.template.Resources;
 
-    const names = new Map(DEPLOYED_NAMES.map((name) => [`${logicalStem(name)}LambdaFunction`, name]));
+    const { names } = routingOf(stack);
     for (const [id, name] of names) {
       byArn.set(resolved({ 'Fn::GetAtt': [id, 'Arn'] }, resources), name);
       templateEnv[name] = environmentOf(stack, id);
     }
-    rules = Object.values(resources)
-      .filter((r) => r.Type === 'AWS::Events::Rule')
-      .map((r) => ({
-        target: names.get(r.Properties.Targets[0].Arn['Fn::GetAtt'][0])!,
-        bus: r.Properties.EventBusName === 'default' ? 'default' : 'pushline',
-        pattern: r.Properties.EventPattern,
-      }));
-    const pipe = Object.values(resources).find((r) => r.Type === 'AWS::Pipes::Pipe')!;
-    pipeFilter = JSON.parse(pipe.Properties.SourceParameters.FilterCriteria.Filters[0].Pattern);
+    routing = simulatedEventRouting({
+      stack,
+      handlers,
+      dynamoEndpoint: () => dynamo.endpoint,
+      context,
+      onDelivery: (delivery) => deliveries.push(delivery),
+      onPublished: (envelope) => published.push(envelope),
+    });
 
     // One process plays every function: each reads its own variables of the template's environment.
     Object.assign(process.env, ...Object.values(templateEnv), {
