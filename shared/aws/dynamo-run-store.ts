@@ -12,7 +12,7 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
-import { applyEvent, type Run } from '../domain/run.ts';
+import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
   AppendResult,
@@ -164,7 +164,8 @@ export class DynamoRunStore implements RunStore {
     const item = await this.getItem(runPk(runId), SNAPSHOT_SK);
     if (!item) return undefined;
     const snapshot = item as unknown as SnapshotItem;
-    return { run: snapshot.run, version: snapshot.version };
+    // A snapshot written by an earlier version lacks the stages added since (the gate).
+    return { run: withEveryStage(snapshot.run), version: snapshot.version };
   }
 
   async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
@@ -244,7 +245,7 @@ export class DynamoRunStore implements RunStore {
       statuses: query.status,
       startKey: query.cursor ? decodeCursor(query.cursor) : undefined,
     });
-    const runs = page.items.map((item) => (item as unknown as SnapshotItem).run);
+    const runs = page.items.map((item) => withEveryStage((item as unknown as SnapshotItem).run));
     return page.lastKey ? { runs, cursor: encodeCursor(page.lastKey) } : { runs };
   }
 

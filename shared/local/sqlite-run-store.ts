@@ -3,7 +3,7 @@ import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
-import { applyEvent, type Run } from '../domain/run.ts';
+import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
 import { SHORT_RUN_ID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
@@ -105,7 +105,7 @@ export class SqliteRunStore implements RunStore {
 
   async get(runId: string): Promise<StoredRun | undefined> {
     const row = this.sql('SELECT version, snapshot FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
-    return row ? { run: JSON.parse(row.snapshot) as Run, version: row.version } : undefined;
+    return row ? { run: snapshotRun(row.snapshot), version: row.version } : undefined;
   }
 
   async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
@@ -123,7 +123,7 @@ export class SqliteRunStore implements RunStore {
           | undefined;
         if (!row || row.version !== expectedVersion) throw stale();
         const { run, entries } = foldForAppend(
-          JSON.parse(row.snapshot) as Run,
+          snapshotRun(row.snapshot),
           expectedVersion,
           events,
           this.clock.now().toISOString(),
@@ -151,7 +151,7 @@ export class SqliteRunStore implements RunStore {
   async list(query: RunQuery = {}): Promise<{ runs: Run[]; cursor?: string }> {
     const { sql, params, limit } = listQuery(query);
     const rows = this.sql(sql).all(...params) as { snapshot: string }[];
-    const runs = rows.slice(0, limit).map((row) => JSON.parse(row.snapshot) as Run);
+    const runs = rows.slice(0, limit).map((row) => snapshotRun(row.snapshot));
     return rows.length > limit ? { runs, cursor: encodeCursor(runs[runs.length - 1]!.id) } : { runs };
   }
 
@@ -280,4 +280,9 @@ export class SqliteRunStore implements RunStore {
       }
     }
   }
+}
+
+/** A stored snapshot as a run of this version (a stage added since, the gate, filled in). */
+function snapshotRun(snapshot: string): Run {
+  return withEveryStage(JSON.parse(snapshot) as Run);
 }

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { recordEvents } from '../../../shared/app/record-events.ts';
 import { DynamoRunStore } from '../../../shared/aws/dynamo-run-store.ts';
@@ -22,6 +23,29 @@ describe('DynamoRunStore against dynalite over HTTP', () => {
   afterAll(async () => {
     client.destroy();
     await dynamo.close();
+  });
+
+  it('reads a run stored before the approval gate existed, with the gate filled in', async () => {
+    // Prepare: the snapshot as an earlier Pushline wrote it, without the approval stage
+    const tableName = await createPushlineTable(client);
+    const store = new DynamoRunStore({ client, tableName, clock });
+    await store.startRuns({ id: 'd-old', provider: 'github' }, [runStarted({ runId: '01RUNOLD' })]);
+    const documents = DynamoDBDocumentClient.from(client);
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'RUN#01RUNOLD', sk: 'RUN' } }),
+    );
+    const { approval: _gate, ...stages } = (Item!.run as { stages: Record<string, unknown> }).stages;
+    await documents.send(
+      new PutCommand({ TableName: tableName, Item: { ...Item, run: { ...Item!.run, stages } } }),
+    );
+
+    // Act
+    const one = (await store.get('01RUNOLD'))!.run;
+    const listed = (await store.list({})).runs;
+
+    // Assess
+    expect(one.stages.approval).toEqual({ status: 'pending' });
+    expect(listed[0]!.stages.approval).toEqual({ status: 'pending' });
   });
 
   it('starts the runs of a delivery once and returns the original ids on redelivery', async () => {

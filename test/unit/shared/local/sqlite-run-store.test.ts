@@ -34,6 +34,37 @@ describe('SqliteRunStore', () => {
     second.close();
   });
 
+  it('reads a run stored before the approval gate existed, with the gate filled in', async () => {
+    // Prepare: a running run and a finished one, their snapshots as an earlier Pushline wrote them
+    const clock = new ContractClock();
+    const store = new SqliteRunStore({ file: ':memory:', clock });
+    const running = runStarted(clock);
+    const finished = runStarted(clock);
+    await store.startRuns({ provider: 'github', id: 'old-1' }, [running]);
+    await store.startRuns({ provider: 'github', id: 'old-2' }, [finished]);
+    for (const [event, status] of [
+      [running, 'running'],
+      [finished, 'failed'],
+    ] as const) {
+      const { run } = (await store.get(event.detail.runId))!;
+      const { approval: _gate, ...stages } = run.stages;
+      store.db
+        .prepare('UPDATE runs SET snapshot = ? WHERE id = ?')
+        .run(JSON.stringify({ ...run, status, stages }), run.id);
+    }
+
+    // Act
+    const one = (await store.get(running.detail.runId))!.run;
+    const listed = (await store.list({})).runs;
+
+    // Assess
+    expect(one.stages.approval).toEqual({ status: 'pending' });
+    expect(listed.find((r) => r.id === finished.detail.runId)!.stages.approval).toEqual({
+      status: 'skipped',
+    });
+    store.close();
+  });
+
   it('refuses a database written by a newer Pushline', () => {
     const file = join(dir, 'newer.db');
     const db = new Database(file);
