@@ -5,7 +5,7 @@ import {
   GetFolderCommand,
 } from '@aws-sdk/client-codecommit';
 import type { SourcePush } from '../../events/source-push.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import type { PipelineConfig } from '../domain/pipeline-config.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import {
@@ -14,7 +14,7 @@ import {
   parseRef,
   type RefResolver,
   refFields,
-  sourceOf,
+  repositoryOn,
 } from '../ports/ref-resolver.ts';
 import { asTransientAws } from './aws-errors.ts';
 
@@ -53,12 +53,7 @@ export class CodeCommitRefResolver implements RefResolver {
 
   async resolve(pipeline: PipelineConfig, ref: string): Promise<SourcePush> {
     const parsed = parseRef(ref);
-    const { provider, repo } = sourceOf(pipeline);
-    if (provider !== 'codecommit') {
-      throw new ValidationError(
-        `pipeline ${pipeline.name} is not on CodeCommit (its source is ${provider} ${repo})`,
-      );
-    }
+    const repo = repositoryOn(pipeline, 'codecommit', 'CodeCommit');
     const found = await this.find(parsed, repo);
     const commit =
       found &&
@@ -70,7 +65,7 @@ export class CodeCommitRefResolver implements RefResolver {
     const { region } = this.options;
     const consoleUrl = `https://${region}.console.aws.amazon.com/codesuite/codecommit/repositories`;
     return {
-      provider,
+      provider: 'codecommit',
       repo,
       ...refFields(named),
       commit: commit.commit.commitId ?? sha,

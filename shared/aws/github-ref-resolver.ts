@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { SourcePush } from '../../events/source-push.ts';
-import { ForbiddenError, TransientError, ValidationError } from '../domain/errors.ts';
+import { ForbiddenError, TransientError } from '../domain/errors.ts';
 import type { PipelineConfig } from '../domain/pipeline-config.ts';
 import {
   noSuchRef,
@@ -8,7 +8,7 @@ import {
   parseRef,
   type RefResolver,
   refFields,
-  sourceOf,
+  repositoryOn,
 } from '../ports/ref-resolver.ts';
 
 export interface GitHubRefResolverOptions {
@@ -32,18 +32,13 @@ export class GitHubRefResolver implements RefResolver {
 
   async resolve(pipeline: PipelineConfig, ref: string): Promise<SourcePush> {
     const parsed = parseRef(ref);
-    const { provider, repo } = sourceOf(pipeline);
-    if (provider !== 'github') {
-      throw new ValidationError(
-        `pipeline ${pipeline.name} is not on GitHub (its source is ${provider} ${repo})`,
-      );
-    }
+    const repo = repositoryOn(pipeline, 'github', 'GitHub');
     const found = await this.find(parsed, repo);
     if (!found) throw noSuchRef(ref, repo);
     const { data, ...named } = found;
     const web = new URL(data.html_url);
     return {
-      provider,
+      provider: 'github',
       repo,
       ...refFields(named),
       commit: data.sha,

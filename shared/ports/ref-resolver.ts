@@ -76,6 +76,24 @@ export function sourceOf(pipeline: PipelineConfig): { provider: SourcePush['prov
   return { provider: 'codecommit', repo: codecommit! };
 }
 
+/**
+ * The repository of a pipeline on `provider`, or a `ValidationError` when its source is on another
+ * host (a resolver of one host asked about another's pipeline).
+ */
+export function repositoryOn(
+  pipeline: PipelineConfig,
+  provider: SourcePush['provider'],
+  host: string,
+): string {
+  const source = sourceOf(pipeline);
+  if (source.provider !== provider) {
+    throw new ValidationError(
+      `pipeline ${pipeline.name} is not on ${host} (its source is ${source.provider} ${source.repo})`,
+    );
+  }
+  return source.repo;
+}
+
 /** The answer to a ref the repository does not have (404). */
 export function noSuchRef(ref: string, repo: string): NotFoundError {
   return new NotFoundError(`no branch, tag or commit "${ref.trim()}" in ${repo}`);

@@ -1,12 +1,12 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { newEvent } from '../../../../shared/app/new-event.ts';
-import { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
+import type { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
 import { shortRunId } from '../../../../shared/domain/run-id.ts';
 import type { RunDetail, RunSummary } from '../../../../shared/http/run-views.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../../contract/aws/support/dynalite-server.ts';
-import { createPushlineTable, localClient } from '../../../contract/aws/support/pushline-table.ts';
+import type { LocalDynamo } from '../../../contract/aws/support/dynalite-server.ts';
+import { answerTokens, startApiFunction } from '../../../support/api-function.ts';
 import { FakeClock } from '../../../support/fake-clock.ts';
 import { runEvents, seedRun } from '../../../support/runs.ts';
 
@@ -21,6 +21,7 @@ const ssm = mockClient(SSMClient);
 const context = { awsRequestId: 'req-1', functionName: 'pushline-test-api' };
 type Result = { statusCode: number; headers: Record<string, string>; body: string };
 let handler: (event: unknown, context: unknown) => Promise<Result>;
+let api: Awaited<ReturnType<typeof startApiFunction>>;
 let dynamo: LocalDynamo;
 let store: DynamoRunStore;
 let logs: string[] = [];
@@ -68,18 +69,8 @@ async function runAtTheGate(n: number) {
 
 describe('the api function (handler)', () => {
   beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-api');
-    store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
-    Object.assign(process.env, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      PUSHLINE_TABLE: table,
-      PUSHLINE_STAGE: 'test',
-      PUSHLINE_SECRETS_PREFIX: '/pushline/test/',
-      PUSHLINE_PIPELINES: JSON.stringify({
+    api = await startApiFunction(
+      {
         people: { 'Priya Natarajan': { github: 'priya-n' } },
         pipelines: [
           {
@@ -89,28 +80,20 @@ describe('the api function (handler)', () => {
             production: { approval: { required: true, approvers: ['Priya Natarajan'] } },
           },
         ],
-      }),
-    });
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      logs.push(String(chunk));
-      return true;
-    });
-    ({ handler } = (await import('../../../../functions/api/handler.ts')) as unknown as {
-      handler: typeof handler;
-    });
+      },
+      'pushline-api',
+    );
+    ({ handler, store, dynamo, logs } = api);
   }, 60_000);
 
   afterAll(async () => {
-    jest.restoreAllMocks();
-    await dynamo?.close();
+    await api?.close();
   });
 
   beforeEach(() => {
     ssm.reset();
-    ssm.on(GetParameterCommand, { Name: PARAMETER }).resolves({
-      Parameter: { Name: PARAMETER, Type: 'SecureString', Value: JSON.stringify(TOKENS), Version: 1 },
-    });
-    logs = [];
+    answerTokens(ssm, TOKENS);
+    logs.length = 0;
   });
 
   describe('authentication', () => {

@@ -6,12 +6,11 @@ import {
   GetCommitCommand,
   GetFolderCommand,
 } from '@aws-sdk/client-codecommit';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../../contract/aws/support/dynalite-server.ts';
-import { createPushlineTable, localClient } from '../../../contract/aws/support/pushline-table.ts';
+import type { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
+import { answerTokens, startApiFunction } from '../../../support/api-function.ts';
 
 /**
  * `POST /api/pipelines/{name}/runs` through the api function's real handler, configured as the
@@ -19,14 +18,14 @@ import { createPushlineTable, localClient } from '../../../contract/aws/support/
  * aws-sdk-client-mock with AWS's documented shapes.
  */
 const TOKENS = { 'Priya Natarajan': 'tok-priya-4f0c1a9e7b3d5e62' };
-const PARAMETER = '/pushline/test/api-tokens';
+const _PARAMETER = '/pushline/test/api-tokens';
 const TIP = '317f8570ee57ab95ec82fd9c7e2e84ba3e8d1b5d';
 const ssm = mockClient(SSMClient);
 const codecommit = mockClient(CodeCommitClient);
 const context = { awsRequestId: 'req-1', functionName: 'pushline-test-api' };
 type Result = { statusCode: number; body: string };
 let handler: (event: unknown, context: unknown) => Promise<Result>;
-let dynamo: LocalDynamo;
+let api: Awaited<ReturnType<typeof startApiFunction>>;
 let store: DynamoRunStore;
 
 async function startRun(
@@ -53,18 +52,8 @@ async function startRun(
 
 describe('a manual run through the api function', () => {
   beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-api-manual');
-    store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
-    Object.assign(process.env, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      PUSHLINE_TABLE: table,
-      PUSHLINE_STAGE: 'test',
-      PUSHLINE_SECRETS_PREFIX: '/pushline/test/',
-      PUSHLINE_PIPELINES: JSON.stringify({
+    api = await startApiFunction(
+      {
         pipelines: [
           {
             name: 'payments',
@@ -73,25 +62,20 @@ describe('a manual run through the api function', () => {
           },
           { name: 'shop', source: { gitlab: 'acme/shop' }, build: { codebuild: { project: 's-build' } } },
         ],
-      }),
-    });
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    ({ handler } = (await import('../../../../functions/api/handler.ts')) as unknown as {
-      handler: typeof handler;
-    });
+      },
+      'pushline-api-manual',
+    );
+    ({ handler, store } = api);
   }, 60_000);
 
   afterAll(async () => {
-    jest.restoreAllMocks();
-    await dynamo?.close();
+    await api?.close();
   });
 
   beforeEach(() => {
     ssm.reset();
     codecommit.reset();
-    ssm.on(GetParameterCommand, { Name: PARAMETER }).resolves({
-      Parameter: { Name: PARAMETER, Type: 'SecureString', Value: JSON.stringify(TOKENS), Version: 1 },
-    });
+    answerTokens(ssm, TOKENS);
     codecommit
       .on(GetBranchCommand)
       .rejects(new BranchDoesNotExistException({ message: 'no branch', $metadata: {} }));

@@ -1,10 +1,9 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PRODUCTION_HOLD } from '../../../../shared/app/pipeline-operations.ts';
-import { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../../contract/aws/support/dynalite-server.ts';
-import { createPushlineTable, localClient } from '../../../contract/aws/support/pushline-table.ts';
+import type { DynamoRunStore } from '../../../../shared/aws/dynamo-run-store.ts';
+import { answerTokens, startApiFunction } from '../../../support/api-function.ts';
 import { seedRun } from '../../../support/runs.ts';
 
 /**
@@ -12,12 +11,12 @@ import { seedRun } from '../../../support/runs.ts';
  * configures it, on a Pushline table in dynalite, with SSM answering through aws-sdk-client-mock.
  */
 const TOKENS = { 'Priya Natarajan': 'tok-priya-4f0c1a9e7b3d5e62' };
-const PARAMETER = '/pushline/test/api-tokens';
+const _PARAMETER = '/pushline/test/api-tokens';
 const ssm = mockClient(SSMClient);
 const context = { awsRequestId: 'req-1', functionName: 'pushline-test-api' };
 type Result = { statusCode: number; headers: Record<string, string>; body: string };
 let handler: (event: unknown, context: unknown) => Promise<Result>;
-let dynamo: LocalDynamo;
+let api: Awaited<ReturnType<typeof startApiFunction>>;
 let store: DynamoRunStore;
 let logs: string[] = [];
 
@@ -47,18 +46,8 @@ const PRIYA = TOKENS['Priya Natarajan'];
 
 describe('the api function’s pipeline routes (handler)', () => {
   beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-api-pipelines');
-    store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
-    Object.assign(process.env, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      PUSHLINE_TABLE: table,
-      PUSHLINE_STAGE: 'test',
-      PUSHLINE_SECRETS_PREFIX: '/pushline/test/',
-      PUSHLINE_PIPELINES: JSON.stringify({
+    api = await startApiFunction(
+      {
         pipelines: [
           {
             name: 'web',
@@ -68,28 +57,20 @@ describe('the api function’s pipeline routes (handler)', () => {
             production: { windows: ['daily 00:00-24:00 UTC'] },
           },
         ],
-      }),
-    });
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      logs.push(String(chunk));
-      return true;
-    });
-    ({ handler } = (await import('../../../../functions/api/handler.ts')) as unknown as {
-      handler: typeof handler;
-    });
+      },
+      'pushline-api-pipelines',
+    );
+    ({ handler, store, logs } = api);
   }, 60_000);
 
   afterAll(async () => {
-    jest.restoreAllMocks();
-    await dynamo?.close();
+    await api?.close();
   });
 
   beforeEach(() => {
     ssm.reset();
-    ssm.on(GetParameterCommand, { Name: PARAMETER }).resolves({
-      Parameter: { Name: PARAMETER, Type: 'SecureString', Value: JSON.stringify(TOKENS), Version: 1 },
-    });
-    logs = [];
+    answerTokens(ssm, TOKENS);
+    logs.length = 0;
   });
 
   it('answers 401 without a token, before reading anything', async () => {
