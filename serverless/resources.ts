@@ -1,4 +1,8 @@
-import { OUTBOX_FILTER_PATTERN } from '../shared/aws/outbox-records.ts';
+import {
+  OUTBOX_FILTER_PATTERN,
+  OUTBOX_MAX_RECORD_AGE_SECONDS,
+  OUTBOX_SKIPPED_METRIC,
+} from '../shared/aws/outbox-records.ts';
 import { TABLE_SCHEMA, TTL_ATTRIBUTE } from '../shared/aws/table-schema.ts';
 import type { PushlineFile } from '../shared/domain/pipeline-config.ts';
 import { deadLetterResources, ruleDlqPolicy } from './dead-letters.ts';
@@ -130,10 +134,28 @@ function coreResources(names: StackNames): Record<string, Cfn> {
  * enrichment `publish` (DynamoDB JSON → pipeline event) → the Pushline bus. A record the pipe
  * cannot deliver after its retries goes to the pipe's DLQ.
  */
-function outboxResources(): Record<string, Cfn> {
+function outboxResources(names: StackNames): Record<string, Cfn> {
   const publish = logicalStem('publish');
   return {
     ...deadLetterResources('OutboxPipe', 'Publishing an appended event'),
+    OutboxSkippedRecordsAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription:
+          'The outbox skipped a stream record that is not a pipeline event (see the publish logs); its run may ' +
+          'stall: pushline republish <run> publishes its events again.',
+        Namespace: OUTBOX_SKIPPED_METRIC.namespace,
+        MetricName: OUTBOX_SKIPPED_METRIC.name,
+        Dimensions: [{ Name: OUTBOX_SKIPPED_METRIC.dimension, Value: names.stage }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    },
     OutboxPipeRole: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -194,6 +216,9 @@ function outboxResources(): Record<string, Cfn> {
             BatchSize: 10,
             MaximumBatchingWindowInSeconds: 0,
             MaximumRetryAttempts: 20,
+            // Give up on a batch well before the stream forgets it (24 h): the dead letter holds
+            // only stream coordinates, so `pushline dlq redrive` must still find the records there.
+            MaximumRecordAgeInSeconds: OUTBOX_MAX_RECORD_AGE_SECONDS,
             OnPartialBatchItemFailure: 'AUTOMATIC_BISECT',
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OutboxPipeDeadLetterQueue', 'Arn'] } },
           },
@@ -203,7 +228,7 @@ function outboxResources(): Record<string, Cfn> {
         Target: { 'Fn::GetAtt': ['PushlineBus', 'Arn'] },
         TargetParameters: {
           InputTemplate: '<$.detail>',
-          EventBridgeEventBusParameters: { Source: 'pushline', DetailType: '$.detailType' },
+          EventBridgeEventBusParameters: { Source: 'pushline', DetailType: '$.detailType', Time: '$.time' },
         },
       },
     },
@@ -217,7 +242,7 @@ export function stackResources(
 ): { Resources: Record<string, Cfn>; Outputs: Cfn } {
   const Resources: Record<string, Cfn> = {
     ...coreResources(names),
-    ...outboxResources(),
+    ...outboxResources(names),
     ...schedulerResources(names),
   };
   for (const name of DEPLOYED_NAMES) Object.assign(Resources, functionResources(name, file, names));

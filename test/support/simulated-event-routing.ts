@@ -74,6 +74,7 @@ export function simulatedEventRouting(options: {
     const entries = (await options.handlers.publish!(records, options.context)) as {
       detailType: string;
       detail: Envelope['detail'];
+      time: string;
     }[];
     for (const entry of entries) {
       const envelope: Envelope = {
@@ -82,7 +83,8 @@ export function simulatedEventRouting(options: {
         'detail-type': entry.detailType,
         source: 'pushline',
         account: ACCOUNT,
-        time: new Date().toISOString(),
+        // The pipe's target sets Time from the enrichment's `$.time`: when the event happened.
+        time: entry.time,
         region: REGION,
         resources: [],
         detail: entry.detail,

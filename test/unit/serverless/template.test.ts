@@ -11,7 +11,13 @@ import { type EventPattern, matchesPattern } from '../../../serverless/event-pat
 import { DEPLOYED, DEPLOYED_NAMES, logicalStem } from '../../../serverless/functions.ts';
 import { IMPLIED_ACTIONS, impliedBy } from '../../../serverless/permissions.ts';
 import { isAsync } from '../../../serverless/resources.ts';
-import { OUTBOX_FILTER_PATTERN } from '../../../shared/aws/outbox-records.ts';
+import {
+  type BusEntry,
+  OUTBOX_FILTER_PATTERN,
+  OUTBOX_MAX_RECORD_AGE_SECONDS,
+  OUTBOX_SKIPPED_METRIC,
+  STREAM_RETENTION_SECONDS,
+} from '../../../shared/aws/outbox-records.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 import { readZip } from './support/read-zip.ts';
 import { sdkActionsOf } from './support/sdk-calls.ts';
@@ -328,7 +334,37 @@ describe('the packaged CloudFormation template', () => {
     });
     expect(pipe.Properties).toMatchObject({
       Target: { 'Fn::GetAtt': ['PushlineBus', 'Arn'] },
-      TargetParameters: { EventBridgeEventBusParameters: { Source: 'pushline', DetailType: '$.detailType' } },
+      TargetParameters: {
+        EventBridgeEventBusParameters: { Source: 'pushline', DetailType: '$.detailType', Time: '$.time' },
+      },
+    });
+  });
+
+  it('stops retrying an outbox batch while the stream still holds its records, and alarms on a skipped record', () => {
+    const [, pipe] = ofType('AWS::Pipes::Pipe')[0]!;
+    const maxAge = pipe.Properties.SourceParameters.DynamoDBStreamParameters.MaximumRecordAgeInSeconds;
+    // The enrichment's output fields the target reads: one entry of publish's BusEntry.
+    const entry: Record<keyof BusEntry, unknown> = { detailType: '', detail: {}, time: '', eventID: '' };
+
+    expect(maxAge).toBe(OUTBOX_MAX_RECORD_AGE_SECONDS);
+    expect(maxAge).toBeGreaterThanOrEqual(60); // the smallest value Pipes accepts
+    expect(maxAge).toBeLessThanOrEqual(STREAM_RETENTION_SECONDS / 2);
+    for (const path of [
+      pipe.Properties.TargetParameters.EventBridgeEventBusParameters.DetailType,
+      pipe.Properties.TargetParameters.EventBridgeEventBusParameters.Time,
+    ]) {
+      expect(Object.keys(entry)).toContain(String(path).replace('$.', ''));
+    }
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.MetricName === OUTBOX_SKIPPED_METRIC.name,
+    )?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: OUTBOX_SKIPPED_METRIC.namespace,
+      Dimensions: [{ Name: OUTBOX_SKIPPED_METRIC.dimension, Value: 'dev' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
     });
   });
 

@@ -8,7 +8,6 @@ import {
   type StreamRecord,
 } from '../../../../shared/aws/outbox-records.ts';
 import { marshallValue, unmarshallImage, unmarshallValue } from '../../../../shared/aws/stream-image.ts';
-import { EventValidationError } from '../../../../shared/domain/errors.ts';
 import { applyEvent } from '../../../../shared/domain/run.ts';
 import { runStarted } from '../../../contract/aws/support/events.ts';
 
@@ -27,9 +26,22 @@ const record = (item: object, eventName: StreamRecord['eventName'] = 'INSERT'): 
 
 describe('the outbox records', () => {
   it('turns an inserted applied log entry back into its pipeline event', () => {
-    const entries = busEntriesOf([record(logItem('01RUN', { ...entry, disposition: 'applied' }))]);
+    const { entries, skipped } = busEntriesOf([
+      {
+        ...record(logItem('01RUN', { ...entry, disposition: 'applied' })),
+        eventID: 'c81e728d9d4c2f636f067f89cc14862c',
+      },
+    ]);
 
-    expect(entries).toEqual([{ detailType: 'Run Started', detail: started.detail }]);
+    expect(entries).toEqual([
+      {
+        detailType: 'Run Started',
+        detail: started.detail,
+        time: started.detail.at,
+        eventID: 'c81e728d9d4c2f636f067f89cc14862c',
+      },
+    ]);
+    expect(skipped).toEqual([]);
   });
 
   it('publishes neither ignored entries, snapshots, nor modifications', () => {
@@ -40,7 +52,7 @@ describe('the outbox records', () => {
       record(logItem('01RUN', { ...entry, disposition: 'applied' }), 'MODIFY'),
     ];
 
-    expect(busEntriesOf(records)).toEqual([]);
+    expect(busEntriesOf(records)).toEqual({ entries: [], skipped: [] });
     expect(records.filter((r) => matchesPattern(OUTBOX_FILTER_PATTERN, r))).toEqual([]);
   });
 
@@ -50,12 +62,43 @@ describe('the outbox records', () => {
     expect(matchesPattern(OUTBOX_FILTER_PATTERN, applied)).toBe(true);
   });
 
-  it('refuses a log entry whose detail no longer fits its schema', () => {
-    const broken = record(
-      logItem('01RUN', { ...entry, disposition: 'applied', detail: { ...started.detail, runId: '' } }),
-    );
+  it('skips a log entry whose detail no longer fits its schema, saying where it is and why', () => {
+    const broken = {
+      ...record(
+        logItem('01RUN', { ...entry, disposition: 'applied', detail: { ...started.detail, runId: '' } }),
+      ),
+      eventID: 'bad-record',
+      dynamodb: {
+        ...record(
+          logItem('01RUN', { ...entry, disposition: 'applied', detail: { ...started.detail, runId: '' } }),
+        ).dynamodb,
+        SequenceNumber: '4421584500000000017450439091',
+      },
+    };
 
-    expect(() => busEntriesOf([broken])).toThrow(EventValidationError);
+    const { entries, skipped } = busEntriesOf([broken]);
+
+    expect(entries).toEqual([]);
+    expect(skipped).toEqual([
+      {
+        pk: logItem('01RUN', { ...entry, disposition: 'applied' }).pk,
+        sk: logItem('01RUN', { ...entry, disposition: 'applied' }).sk,
+        eventID: 'bad-record',
+        sequenceNumber: '4421584500000000017450439091',
+        reason: expect.stringContaining('runId'),
+      },
+    ]);
+  });
+
+  it('skips a record whose image is not DynamoDB JSON at all', () => {
+    const garbage = { eventName: 'INSERT', eventID: 'junk', dynamodb: { NewImage: { kind: { X: 'log' } } } };
+
+    const { entries, skipped } = busEntriesOf([garbage as unknown as StreamRecord]);
+
+    expect(entries).toEqual([]);
+    expect(skipped).toEqual([
+      expect.objectContaining({ eventID: 'junk', reason: expect.stringContaining('unknown') }),
+    ]);
   });
 
   it('reads back any JSON value the store writes', () => {
