@@ -59,7 +59,7 @@ export class EventBridgeScheduler implements Scheduler {
           State: 'ENABLED',
           Description: `Pushline ${task.kind} of run ${task.runId}`,
           // A retried request (an SDK retry after a lost response) is the same request.
-          ClientToken: name,
+          ClientToken: clientToken(name, groupName),
           Target: {
             Arn: targetArn,
             RoleArn: roleArn,
@@ -74,6 +74,15 @@ export class EventBridgeScheduler implements Scheduler {
       throw asTransientAws(error, 'EventBridge Scheduler CreateSchedule');
     }
   }
+}
+
+/**
+ * The idempotency token of a schedule's creation: Scheduler allows `[a-zA-Z0-9-_]{1,64}` — not
+ * the `.` a name may hold — so the token is the SHA-256 of the group and name, in hex (64
+ * characters): the same for every retry of one schedule, different for any other.
+ */
+export function clientToken(name: string, groupName = 'default'): string {
+  return createHash('sha256').update(`${groupName}/${name}`).digest('hex');
 }
 
 /** `at(2025-03-14T09:27:00)`: UTC, whole seconds rounded up (never earlier than asked). */

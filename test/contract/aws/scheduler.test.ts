@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { checkKey } from '../../../functions/judge-canary/check-canary.ts';
 import {
   atExpression,
+  clientToken,
   EventBridgeScheduler,
   scheduleName,
 } from '../../../shared/aws/eventbridge-scheduler.ts';
@@ -60,7 +61,7 @@ describe('EventBridgeScheduler', () => {
       ActionAfterCompletion: 'DELETE',
       State: 'ENABLED',
       Description: 'Pushline canary-check of run 01JP9ZMQ6R7C0VV1EG6MGAF6HH',
-      ClientToken: 'canary-01JP9ZMQ6R7C0VV1EG6MGAF6HH-1-2',
+      ClientToken: clientToken('canary-01JP9ZMQ6R7C0VV1EG6MGAF6HH-1-2', 'pushline-prod'),
       Target: {
         Arn: TARGET,
         RoleArn: ROLE,
@@ -69,6 +70,24 @@ describe('EventBridgeScheduler', () => {
         DeadLetterConfig: { Arn: DLQ },
       },
     });
+  });
+
+  it('sends a client token Scheduler accepts for any name, dots included, the same on every retry', async () => {
+    // CreateSchedule: Name allows [0-9a-zA-Z-_.]{1,64}; ClientToken only [a-zA-Z0-9-_]{1,64}.
+    const TOKEN = /^[a-zA-Z0-9-_]{1,64}$/;
+    for (const key of ['canary.01JP9ZMQ6R7C0VV1EG6MGAF6HH.1', 'k', 'run/1 check:2', `x.${'y'.repeat(90)}`]) {
+      await adapter.schedule({ key, at: NOW, task });
+      await adapter.schedule({ key, at: NOW, task });
+    }
+
+    const inputs = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    for (const input of inputs) {
+      expect(input.Name).toMatch(/^[0-9a-zA-Z_.-]{1,64}$/);
+      expect(input.ClientToken).toMatch(TOKEN);
+    }
+    expect(inputs[0]!.Name).toBe('canary.01JP9ZMQ6R7C0VV1EG6MGAF6HH.1');
+    expect(inputs[0]!.ClientToken).toBe(inputs[1]!.ClientToken);
+    expect(new Set(inputs.map((input) => input.ClientToken)).size).toBe(4);
   });
 
   it('takes a schedule that already exists as scheduled', async () => {
