@@ -4,12 +4,26 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { recordEvents } from '../../../shared/app/record-events.ts';
 import { DynamoRunStore } from '../../../shared/aws/dynamo-run-store.ts';
 import { ConcurrencyError, ValidationError } from '../../../shared/domain/errors.ts';
-import { type LocalDynamo, startLocalDynamo } from './support/dynalite-server.ts';
+import { startMoto } from '../../support/moto.ts';
+import { startLocalDynamo } from './support/dynalite-server.ts';
 import { buildStarted, runStarted, tickingClock } from './support/events.ts';
 import { createPushlineTable, localClient } from './support/pushline-table.ts';
 
-describe('DynamoRunStore against dynalite over HTTP', () => {
-  let dynamo: LocalDynamo;
+/**
+ * DynamoDB's own behaviour the store relies on — transactions with conditions, conditional
+ * failures under contention, pagination — over real HTTP against two implementations that are not
+ * the store: moto (independent of us, transactions included) and dynalite (in-process; its
+ * `TransactWriteItems` is our shim in support/dynalite-server.ts, so moto is the one that proves
+ * the transactions; dynalite stays because the handler tests and simulations run on it in
+ * milliseconds and count its requests).
+ */
+const BACKENDS: [string, () => Promise<{ endpoint: string; close(): Promise<void> }>][] = [
+  ['moto', startMoto],
+  ['dynalite', startLocalDynamo],
+];
+
+describe.each(BACKENDS)('DynamoRunStore against %s over HTTP', (_name, start) => {
+  let dynamo: { endpoint: string; close(): Promise<void> };
   let client: DynamoDBClient;
   const clock = tickingClock();
 
@@ -17,7 +31,7 @@ describe('DynamoRunStore against dynalite over HTTP', () => {
     new DynamoRunStore({ client, tableName: await createPushlineTable(client), clock });
 
   beforeAll(async () => {
-    dynamo = await startLocalDynamo();
+    dynamo = await start();
     client = localClient(dynamo.endpoint);
   });
   afterAll(async () => {
