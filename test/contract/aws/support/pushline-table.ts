@@ -13,8 +13,15 @@ export function localClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates a fresh Pushline table (the production key schema and indexes) and returns its name. */
-export async function createPushlineTable(client: DynamoDBClient, prefix = 'pushline-test'): Promise<string> {
+/**
+ * Creates a fresh Pushline table (the production key schema and indexes) and returns its name;
+ * `stream: true` turns on its NEW_IMAGE stream, as the template does (the outbox reads it).
+ */
+export async function createPushlineTable(
+  client: DynamoDBClient,
+  prefix = 'pushline-test',
+  options: { stream?: boolean } = {},
+): Promise<string> {
   const name = `${prefix}-${process.pid}-${++tables}`;
   await client.send(
     new CreateTableCommand({
@@ -27,6 +34,9 @@ export async function createPushlineTable(client: DynamoDBClient, prefix = 'push
         KeySchema: [...index.KeySchema],
         Projection: { ...index.Projection },
       })),
+      ...(options.stream
+        ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }
+        : {}),
     }),
   );
   return name;
