@@ -3,6 +3,8 @@ import type { DeadLetter } from '../../shared/aws/dlq.ts';
 import type { SetExitCode } from './index.ts';
 
 interface QueueOptions {
+  bus?: string;
+  table?: string;
   queueUrl?: string;
   function?: string;
   stage: string;
@@ -49,7 +51,11 @@ export function register(program: Command, setExitCode: SetExitCode): void {
     dlq
       .command('redrive')
       .description('Replay the messages of a dead-letter queue and delete the ones replayed.')
-      .option('--bus <name>', 'the Pushline event bus (default: pushline-<stage>)'),
+      .option('--bus <name>', 'the Pushline event bus (default: pushline-<stage>)')
+      .option(
+        '--table <name>',
+        "the table a pipe dead letter's runs are republished from (default: pushline-<stage>)",
+      ),
   ).action(async (options: QueueOptions & { bus?: string }) => {
     await run(setExitCode, async () => {
       if (!options.queueUrl && !options.function) {
@@ -57,10 +63,10 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           'name the queue: --queue-url <url> or --function <name> (see pushline dlq list)',
         );
       }
-      const { queues, stack } = await open(options);
+      const { queues, stack, busName } = await open(options);
       const url = options.queueUrl ?? (await queues.queueUrlOf(stack, options.function!));
       const report = await queues.redrive(url, {
-        busName: options.bus ?? `pushline-${options.stage}`,
+        busName,
         max: maxOf(options),
       });
       if (options.json)
@@ -92,19 +98,47 @@ function withQueueOptions(command: Command): Command {
 
 /** The AWS clients, loaded only when a dlq command runs (every other command starts without the SDK). */
 async function open(options: QueueOptions) {
-  const [{ EventBridgeClient }, { LambdaClient }, { SQSClient }, { DeadLetterQueues }] = await Promise.all([
+  const [
+    { EventBridgeClient },
+    { LambdaClient },
+    { SQSClient },
+    { DynamoDBClient },
+    { DynamoDBStreamsClient },
+    { DeadLetterQueues },
+    { DynamoRunStore },
+    { Republisher },
+    { streamBatchMover },
+  ] = await Promise.all([
     import('@aws-sdk/client-eventbridge'),
     import('@aws-sdk/client-lambda'),
     import('@aws-sdk/client-sqs'),
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/client-dynamodb-streams'),
     import('../../shared/aws/dlq.ts'),
+    import('../../shared/aws/dynamo-run-store.ts'),
+    import('../../shared/aws/republish.ts'),
+    import('../../shared/aws/outbox-redrive.ts'),
   ]);
   const config = options.region ? { region: options.region } : {};
+  const events = new EventBridgeClient(config);
+  const busName = options.bus ?? `pushline-${options.stage}`;
+  // A pipe dead letter names a batch of the stream: its runs are republished from the stage's table.
+  const republisher = new Republisher({
+    store: new DynamoRunStore({
+      client: new DynamoDBClient(config),
+      tableName: options.table ?? `pushline-${options.stage}`,
+    }),
+    events,
+    busName,
+  });
   return {
     stack: options.stack ?? `pushline-${options.stage}`,
+    busName,
     queues: new DeadLetterQueues({
       sqs: new SQSClient(config),
-      events: new EventBridgeClient(config),
+      events,
       lambda: new LambdaClient(config),
+      moveStreamBatch: streamBatchMover(new DynamoDBStreamsClient(config), republisher),
     }),
   };
 }
@@ -118,7 +152,10 @@ function maxOf(options: QueueOptions): number {
 
 /** One line per letter: when, what, which run, why. */
 export function formatLetter(letter: DeadLetter): string {
-  const what = letter.detailType ?? (letter.kind === 'unknown' ? 'unreadable message' : 'event');
+  const what =
+    letter.kind === 'stream-batch' && letter.batch
+      ? `outbox batch of ${letter.batch.batchSize ?? '?'} record(s) in ${letter.batch.shardId} from ${letter.batch.startSequenceNumber}`
+      : (letter.detailType ?? (letter.kind === 'unknown' ? 'unreadable message' : 'event'));
   const parts = [
     letter.sentAt ?? '-',
     what,

@@ -5,6 +5,7 @@ import { register as down } from './down.ts';
 import { register as freeze } from './freeze.ts';
 import { register as hook } from './hook.ts';
 import { register as operate } from './operate.ts';
+import { register as republish } from './republish.ts';
 import { register as run } from './run.ts';
 import { register as runs } from './runs.ts';
 import { register as show } from './show.ts';
@@ -32,6 +33,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   freeze,
   demo,
   dlq,
+  republish,
 ];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {

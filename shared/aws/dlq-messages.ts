@@ -1,4 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import type { StreamBatch } from './stream-batch.ts';
 
 /**
  * A message in one of Pushline's dead-letter queues, read. Two producers write there:
@@ -9,12 +10,18 @@ import type { Message } from '@aws-sdk/client-sqs';
  * - EventBridge, for an event it could not deliver to a rule's target: the body is the event, and
  *   the message attributes `RULE_ARN`, `TARGET_ARN`, `ERROR_CODE`, `ERROR_MESSAGE` say why.
  *
- * Anything else (the outbox pipe's batch descriptions, for instance) is `unknown`: listed, never replayed.
+ * - the outbox pipe, for a batch of stream records it gave up on: the body says where the batch
+ *   sits in the table's stream (`DDBStreamBatchInfo`: stream, shard, first and last sequence
+ *   numbers), not the records — `stream-batch`, replayed by republishing its runs from the table.
+ *
+ * Anything else is `unknown`: listed, never replayed.
  */
 export interface DeadLetter {
   messageId: string;
   receiptHandle: string;
-  kind: 'lambda-failure' | 'undelivered-event' | 'unknown';
+  kind: 'lambda-failure' | 'undelivered-event' | 'stream-batch' | 'unknown';
+  /** Where a `stream-batch` sits in the stream. */
+  batch?: StreamBatch;
   /** The event (or scheduled task) that failed, as it was sent. */
   payload?: unknown;
   detailType?: string;
@@ -43,6 +50,20 @@ export function readDeadLetter(message: Message): DeadLetter {
   };
   const body = parse(message.Body);
   if (!body) return { ...base, error: 'the message body is not JSON' };
+
+  const batch = streamBatchOf(body.DDBStreamBatchInfo);
+  if (batch) {
+    const context = (body.requestContext ?? {}) as Json;
+    const response = (body.responseContext ?? {}) as Json;
+    const error = typeof response.functionError === 'string' ? response.functionError : undefined;
+    return {
+      ...base,
+      kind: 'stream-batch',
+      batch,
+      ...(typeof context.condition === 'string' ? { condition: context.condition } : {}),
+      ...(error ? { error } : {}),
+    };
+  }
 
   const context = body.requestContext as Json | undefined;
   if (body.requestPayload !== undefined && context) {
@@ -73,6 +94,20 @@ export function readDeadLetter(message: Message): DeadLetter {
     };
   }
   return { ...base, payload: body, ...describe(body) };
+}
+
+function streamBatchOf(info: unknown): StreamBatch | undefined {
+  if (!info || typeof info !== 'object') return undefined;
+  const { streamArn, shardId, startSequenceNumber, endSequenceNumber, batchSize } = info as Json;
+  if (![streamArn, shardId, startSequenceNumber, endSequenceNumber].every((v) => typeof v === 'string' && v))
+    return undefined;
+  return {
+    streamArn: String(streamArn),
+    shardId: String(shardId),
+    startSequenceNumber: String(startSequenceNumber),
+    endSequenceNumber: String(endSequenceNumber),
+    ...(typeof batchSize === 'number' ? { batchSize } : {}),
+  };
 }
 
 /** The detail-type, source and run of an EventBridge event, or the run of a scheduled task. */

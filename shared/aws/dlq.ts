@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NotFoundError } from '../domain/errors.ts';
 import { type DeadLetter, readDeadLetter } from './dlq-messages.ts';
+import type { StreamBatch } from './stream-batch.ts';
 
 export { type DeadLetter, readDeadLetter } from './dlq-messages.ts';
 
@@ -55,17 +56,31 @@ function stemOf(name: string): string {
  * event is put on the Pushline bus again (every handler is idempotent by event id, so the
  * subscribers that had handled it do nothing new); an AWS service event or a scheduled task,
  * which PutEvents cannot carry (`aws.*` sources are reserved), is sent to the function that
- * failed, asynchronously. A message is deleted only once replayed.
+ * failed, asynchronously; a batch the outbox pipe gave up on (stream coordinates only) has its
+ * runs read from the stream and republished from the table (`moveStreamBatch`). A message is
+ * deleted only once replayed.
  */
 export class DeadLetterQueues {
   private readonly sqs: SQSClient;
   private readonly events: EventBridgeClient;
   private readonly lambda: LambdaClient;
 
-  constructor(clients: { sqs: SQSClient; events: EventBridgeClient; lambda: LambdaClient }) {
+  private readonly moveStreamBatch?: (batch: StreamBatch) => Promise<string | undefined>;
+
+  /**
+   * `moveStreamBatch` replays a pipe dead letter (its runs republished from the table; see
+   * cli/commands/dlq.ts): it returns why it could not, or `undefined` when it did.
+   */
+  constructor(clients: {
+    sqs: SQSClient;
+    events: EventBridgeClient;
+    lambda: LambdaClient;
+    moveStreamBatch?: (batch: StreamBatch) => Promise<string | undefined>;
+  }) {
     this.sqs = clients.sqs;
     this.events = clients.events;
     this.lambda = clients.lambda;
+    this.moveStreamBatch = clients.moveStreamBatch;
   }
 
   /** The stack's dead-letter queues (CloudFormation names them `<stack>-<Stem>DeadLetterQueue-<suffix>`). */
@@ -153,6 +168,11 @@ export class DeadLetterQueues {
 
   /** Replays one letter; returns why it could not, or `undefined` when it did. */
   private async replay(letter: DeadLetter, busName: string): Promise<string | undefined> {
+    if (letter.kind === 'stream-batch' && letter.batch) {
+      return this.moveStreamBatch
+        ? this.moveStreamBatch(letter.batch)
+        : 'a batch of the outbox stream: nothing configured to republish its runs';
+    }
     const event = letter.payload as
       | { source?: unknown; 'detail-type'?: unknown; detail?: unknown }
       | undefined;
