@@ -280,7 +280,10 @@ describe('pushline dlq redrive of a pipe dead letter', () => {
         // The stream of a table that was deleted: gone with its records.
         MessageBody: pipeDeadLetter({
           ...coordinates,
-          streamArn: coordinates.streamArn.replace(/table\/.*$/, 'table/pushline-deleted/stream/2026-11-01T00:00:00.000'),
+          streamArn: coordinates.streamArn.replace(
+            /table\/.*$/,
+            'table/pushline-deleted/stream/2026-11-01T00:00:00.000',
+          ),
         }),
       }),
     );
