@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as aws } from './aws.ts';
 import { register as demo } from './demo.ts';
 import { register as dlq } from './dlq.ts';
 import { register as down } from './down.ts';
@@ -34,6 +35,7 @@ const COMMANDS: ((program: Command, setExitCode: SetExitCode) => void)[] = [
   demo,
   dlq,
   republish,
+  aws,
 ];
 
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
