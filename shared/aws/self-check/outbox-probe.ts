@@ -116,7 +116,12 @@ async function waitForProbe(
   const deadline = Date.now() + (context.probeTimeoutMs ?? 60_000);
   do {
     const { Messages = [] } = await context.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        // Long polling, but never past the deadline.
+        WaitTimeSeconds: Math.max(0, Math.min(5, Math.floor((deadline - Date.now()) / 1000))),
+      }),
     );
     for (const message of Messages) {
       const body = JSON.parse(message.Body ?? '{}') as {
