@@ -260,11 +260,9 @@ describe('the schedules check', () => {
         CreateDate: new Date(),
       },
     });
-    simulator
-      .on(SimulatePrincipalPolicyCommand)
-      .resolves({
-        EvaluationResults: [{ EvalActionName: 'lambda:InvokeFunction', EvalDecision: 'allowed' }],
-      });
+    simulator.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'lambda:InvokeFunction', EvalDecision: 'allowed' }],
+    });
 
     const result = await schedulesCheck.run({
       ...context({ template: template as never, resources }),
@@ -276,11 +274,9 @@ describe('the schedules check', () => {
       'arn:aws:lambda:eu-west-1:123456789012:function:pushline-moto-judge-canary',
     ]);
 
-    simulator
-      .on(SimulatePrincipalPolicyCommand)
-      .resolves({
-        EvaluationResults: [{ EvalActionName: 'lambda:InvokeFunction', EvalDecision: 'implicitDeny' }],
-      });
+    simulator.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'lambda:InvokeFunction', EvalDecision: 'implicitDeny' }],
+    });
     const denied = await schedulesCheck.run({
       ...context({ template: template as never, resources }),
       clients: { ...clients, iam },
