@@ -22,7 +22,7 @@ import {
   type CreateScheduleCommandInput,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,8 +30,9 @@ import { DEPLOYED_NAMES } from '../../serverless/functions.ts';
 import { DynamoRunStore } from '../../shared/aws/dynamo-run-store.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { awsFixture, awsResponse } from '../contract/aws/support/aws-shapes.ts';
-import { type LocalDynamo, startLocalDynamo } from '../contract/aws/support/dynalite-server.ts';
+import { startLocalDynamo } from '../contract/aws/support/dynalite-server.ts';
 import { createPushlineTable, localClient } from '../contract/aws/support/pushline-table.ts';
+import { startMoto } from '../support/moto.ts';
 import {
   type Envelope,
   type Handler,
@@ -161,13 +162,20 @@ const codebuild = mockClient(CodeBuildClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const lambda = mockClient(LambdaClient);
 const scheduler = mockClient(SchedulerClient);
-const ssm = mockClient(SSMClient);
+/**
+ * The table and the parameters live on dynalite and a mock, or — when test/moto/aws-simulation.moto.test.ts
+ * runs this same file with PUSHLINE_SIMULATION_BACKEND=moto — on moto, whose DynamoDB and SSM are
+ * not ours. The rest stays simulated either way: moto cannot run a CodeBuild build or a CodeDeploy
+ * deployment, invoke a function from a rule, or fire a schedule.
+ */
+const ON_MOTO = process.env.PUSHLINE_SIMULATION_BACKEND === 'moto';
+const ssm = ON_MOTO ? undefined : mockClient(SSMClient);
 const codedeploy = new SimulatedCodeDeploy();
 const context = { awsRequestId: 'sim', functionName: 'sim' };
 const push = githubExamples('push').find((e) => e.payload.ref === 'refs/heads/master')!.payload;
 
 describe('AWS mode simulation', () => {
-  let dynamo: LocalDynamo;
+  let dynamo: { endpoint: string; close(): Promise<void> };
   let smokeServer: Server;
   const smokeRequests: string[] = [];
   let store: DynamoRunStore;
@@ -272,7 +280,7 @@ describe('AWS mode simulation', () => {
       response.writeHead(request.url === '/healthz' ? 200 : 404).end();
     });
     await new Promise<void>((resolve) => smokeServer.listen(0, '127.0.0.1', resolve));
-    const [stack, local] = await Promise.all([packagedStack(), startLocalDynamo()]);
+    const [stack, local] = await Promise.all([packagedStack(), ON_MOTO ? startMoto() : startLocalDynamo()]);
     dynamo = local;
     const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-sim');
     store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });
@@ -298,13 +306,24 @@ describe('AWS mode simulation', () => {
       AWS_ACCESS_KEY_ID: 'x',
       AWS_SECRET_ACCESS_KEY: 'x',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      ...(ON_MOTO ? { AWS_ENDPOINT_URL_SSM: dynamo.endpoint } : {}),
       PUSHLINE_TABLE: table,
       PUSHLINE_PIPELINES: JSON.stringify(pipelines((smokeServer.address() as AddressInfo).port)),
     });
     const secretName = `${process.env.PUSHLINE_SECRETS_PREFIX}github-webhook-secret`;
-    ssm.on(GetParameterCommand, { Name: secretName }).resolves({
-      Parameter: { Name: secretName, Type: 'SecureString', Value: SECRET, Version: 1 },
-    });
+    if (ssm) {
+      ssm.on(GetParameterCommand, { Name: secretName }).resolves({
+        Parameter: { Name: secretName, Type: 'SecureString', Value: SECRET, Version: 1 },
+      });
+    } else {
+      const client = new SSMClient({
+        region: REGION,
+        endpoint: dynamo.endpoint,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      await client.send(new PutParameterCommand({ Name: secretName, Type: 'SecureString', Value: SECRET }));
+      client.destroy();
+    }
 
     codebuild.on(StartBuildCommand).callsFake((input: StartBuildCommandInput) => {
       const id = `${input.projectName}:${String(builds.size + 1).padStart(8, '0')}-0000-4000-8000-000000000000`;
