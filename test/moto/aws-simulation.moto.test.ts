@@ -8,4 +8,5 @@
  */
 process.env.PUSHLINE_SIMULATION_BACKEND = 'moto';
 await import('../integration/aws-simulation.test.ts');
+
 export {};
