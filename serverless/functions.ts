@@ -159,9 +159,9 @@ export function scheduleExpressionOf(name: DeployedName): string {
 }
 
 /**
- * The Lambda function's name. CodeDeploy's managed service-role policies
- * (AWSCodeDeployRoleForECS, AWSCodeDeployRoleForLambda) may invoke exactly the functions named
- * `CodeDeployHook_*`, so the lifecycle hook is named that way.
+ * The Lambda function's name. The managed service-role policy of Lambda deployments
+ * (AWSCodeDeployRoleForLambda) may invoke only the functions named `CodeDeployHook_*`, so the
+ * lifecycle hook is named that way (AWSCodeDeployRoleForECS may invoke any function).
  */
 export function lambdaName(name: DeployedName, names: { service: string; stage: string }): string {
   const base = `${names.service}-${names.stage}-${name}`;
