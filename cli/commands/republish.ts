@@ -48,6 +48,12 @@ export function register(program: Command, setExitCode: SetExitCode): void {
         else console.log(formatReport(report, options.dryRun ?? false));
         if (report.failed.length > 0) setExitCode(1);
       } catch (error) {
+        if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+          console.error(
+            `pushline republish: no table ${options.table ?? `pushline-${options.stage}`} (is the stack deployed? --stage, --table and --region choose another)`,
+          );
+          return setExitCode(1);
+        }
         console.error(`pushline republish: ${explain(error)}`);
         setExitCode(1);
       }

@@ -6,7 +6,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { DeployedStack } from './deployed-stack.ts';
+import { type DeployedStack, StackUnreadableError } from './deployed-stack.ts';
 
 /** The AWS clients the checks use, one per service. */
 export interface CheckClients {
@@ -66,6 +66,21 @@ export async function runChecks(checks: readonly SelfCheck[], context: CheckCont
     try {
       results.push({ name: check.name, ...(await check.run(context)) });
     } catch (error) {
+      if (error instanceof StackUnreadableError) {
+        // Said once, by the first check that needed the stack; the others are not run.
+        const said = results.some((r) => r.detail === error.message);
+        results.push(
+          said
+            ? { name: check.name, ok: false, detail: 'not run: the stack could not be read (see above)' }
+            : {
+                name: check.name,
+                ok: false,
+                detail: error.message,
+                fix: 'deploy the stack, or name it (--stack, --stage, --region)',
+              },
+        );
+        continue;
+      }
       results.push({
         name: check.name,
         ok: false,

@@ -3,6 +3,7 @@ import {
   DescribeStacksCommand,
   GetTemplateCommand,
   ListStackResourcesCommand,
+  type Stack,
 } from '@aws-sdk/client-cloudformation';
 
 /** What the checks need to know of the deployed stack: its state, outputs, resources and template. */
@@ -16,11 +17,36 @@ export interface DeployedStack {
   template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 }
 
+/** The stack could not be read: the checks that need it are not run (the stack check says why). */
+export class StackUnreadableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StackUnreadableError';
+  }
+}
+
 /** Reads the stack: `DescribeStacks`, every page of `ListStackResources`, and the processed template. */
 export async function readDeployedStack(client: CloudFormationClient, name: string): Promise<DeployedStack> {
-  const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: name }));
-  const stack = Stacks[0];
-  if (!stack) throw new Error(`no stack ${name}`);
+  let stack: Stack | undefined;
+  try {
+    const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: name }));
+    stack = Stacks[0];
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) {
+      const region = await client.config.region();
+      throw new StackUnreadableError(
+        `no stack ${name} in ${region}: deploy it (npx osls deploy --stage <stage> --region ${region}), or name it with --stack, --stage or --region`,
+        { cause: error },
+      );
+    }
+    throw new StackUnreadableError(
+      `cannot read the stack ${name}: ${error instanceof Error ? error.message : error}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!stack) throw new StackUnreadableError(`no stack ${name}`);
   const resources: Record<string, string> = {};
   let NextToken: string | undefined;
   do {

@@ -305,6 +305,34 @@ describe('running the checks', () => {
     ]);
   });
 
+  it('says once that the stack cannot be read, and does not run the checks that need it', async () => {
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Stack with id pushline-prod does not exist'), { name: 'ValidationError' }),
+      );
+    const client = new CloudFormationClient({ region: 'eu-west-1' });
+    let read: Promise<DeployedStack> | undefined;
+    const stack = () => {
+      read ??= readDeployedStack(client, 'pushline-prod');
+      return read;
+    };
+
+    const results = await runChecks([stackCheck, permissionsCheck], context({}, { stack }));
+
+    expect(results).toEqual([
+      {
+        name: 'stack',
+        ok: false,
+        detail: expect.stringMatching(/^no stack pushline-prod in eu-west-1: deploy it/),
+        fix: 'deploy the stack, or name it (--stack, --stage, --region)',
+      },
+      { name: 'permissions', ok: false, detail: 'not run: the stack could not be read (see above)' },
+    ]);
+    cloudformation.restore();
+  });
+
   it('refuses an unknown --only and an unreadable pipeline file with exit code 2, before calling AWS', async () => {
     const errors: string[] = [];
     jest.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
