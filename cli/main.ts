@@ -9,8 +9,8 @@ function packageVersion(): string {
 }
 
 /**
- * The `pushline` command line. Each command lives in `cli/commands/<name>.ts` and registers itself
- * in `cli/commands/index.ts`. A command's action returns its exit code; user mistakes print a
+ * The `pushline` command line. Each command lives in `cli/commands/<name>.ts` and is listed in
+ * `cli/commands/index.ts`, which loads only the one that runs. A command's action returns its exit code; user mistakes print a
  * clear message and never a stack trace.
  */
 export async function main(argv: string[]): Promise<number> {
@@ -20,9 +20,13 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   let exitCode = 0;
-  registerCommands(program, (code) => {
-    exitCode = code;
-  });
+  await registerCommands(
+    program,
+    (code) => {
+      exitCode = code;
+    },
+    argv,
+  );
   try {
     await program.parseAsync(argv);
     return exitCode;
