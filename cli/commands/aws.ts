@@ -69,12 +69,11 @@ export function register(program: Command, setExitCode: SetExitCode): void {
 }
 
 async function check(options: CheckOptions, pipelineFileText: string): Promise<CheckResult[]> {
-  const [{ loadPipelineFile }, checks, clients, { ulid }] = await Promise.all([
-    import('../../shared/domain/pipeline-file.ts'),
-    import('../../shared/aws/self-check/index.ts'),
-    import('../../shared/aws/self-check/clients.ts'),
-    import('ulidx'),
-  ]);
+  // One at a time: Jest's ESM loader (the CLI tests) can trip on parallel imports sharing a module.
+  const { loadPipelineFile } = await import('../../shared/domain/pipeline-file.ts');
+  const checks = await import('../../shared/aws/self-check/index.ts');
+  const clients = await import('../../shared/aws/self-check/clients.ts');
+  const { ulid } = await import('ulidx');
   const file = loadPipelineFile(pipelineFileText, options.config);
   const selected = checks.selfChecks(file).filter((c) => !options.only || options.only.includes(c.name));
   const made = clients.checkClients(options.region);

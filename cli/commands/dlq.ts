@@ -98,39 +98,15 @@ function withQueueOptions(command: Command): Command {
 
 /** The AWS clients, loaded only when a dlq command runs (every other command starts without the SDK). */
 async function open(options: QueueOptions) {
-  const [
-    { EventBridgeClient },
-    { LambdaClient },
-    { SQSClient },
-    { DynamoDBClient },
-    { DynamoDBStreamsClient },
-    { DeadLetterQueues },
-    { DynamoRunStore },
-    { Republisher },
-    { streamBatchMover },
-  ] = await Promise.all([
-    import('@aws-sdk/client-eventbridge'),
-    import('@aws-sdk/client-lambda'),
-    import('@aws-sdk/client-sqs'),
-    import('@aws-sdk/client-dynamodb'),
-    import('@aws-sdk/client-dynamodb-streams'),
-    import('../../shared/aws/dlq.ts'),
-    import('../../shared/aws/dynamo-run-store.ts'),
-    import('../../shared/aws/republish.ts'),
-    import('../../shared/aws/outbox-redrive.ts'),
-  ]);
+  // One at a time: Jest's ESM loader (the CLI tests) can trip on parallel imports sharing a module.
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { LambdaClient } = await import('@aws-sdk/client-lambda');
+  const { SQSClient } = await import('@aws-sdk/client-sqs');
+  const { DeadLetterQueues } = await import('../../shared/aws/dlq.ts');
   const config = options.region ? { region: options.region } : {};
   const events = new EventBridgeClient(config);
   const busName = options.bus ?? `pushline-${options.stage}`;
-  // A pipe dead letter names a batch of the stream: its runs are republished from the stage's table.
-  const republisher = new Republisher({
-    store: new DynamoRunStore({
-      client: new DynamoDBClient(config),
-      tableName: options.table ?? `pushline-${options.stage}`,
-    }),
-    events,
-    busName,
-  });
+  const tableName = options.table ?? `pushline-${options.stage}`;
   return {
     stack: options.stack ?? `pushline-${options.stage}`,
     busName,
@@ -138,7 +114,21 @@ async function open(options: QueueOptions) {
       sqs: new SQSClient(config),
       events,
       lambda: new LambdaClient(config),
-      moveStreamBatch: streamBatchMover(new DynamoDBStreamsClient(config), republisher),
+      // A pipe dead letter names a batch of the stream: its runs are republished from the stage's
+      // table. What that takes (the store, the streams client) loads only when one is replayed.
+      moveStreamBatch: async (batch) => {
+        const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+        const { DynamoDBStreamsClient } = await import('@aws-sdk/client-dynamodb-streams');
+        const { DynamoRunStore } = await import('../../shared/aws/dynamo-run-store.ts');
+        const { Republisher } = await import('../../shared/aws/republish.ts');
+        const { streamBatchMover } = await import('../../shared/aws/outbox-redrive.ts');
+        const store = new DynamoRunStore({ client: new DynamoDBClient(config), tableName });
+        const mover = streamBatchMover(
+          new DynamoDBStreamsClient(config),
+          new Republisher({ store, events, busName }),
+        );
+        return mover(batch);
+      },
     }),
   };
 }

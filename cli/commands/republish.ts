@@ -62,12 +62,11 @@ export function register(program: Command, setExitCode: SetExitCode): void {
 
 /** The store and the republisher on the stage's table and bus; the SDK loads only when this command runs. */
 async function open(options: RepublishOptions) {
-  const [{ DynamoDBClient }, { EventBridgeClient }, { DynamoRunStore }, { Republisher }] = await Promise.all([
-    import('@aws-sdk/client-dynamodb'),
-    import('@aws-sdk/client-eventbridge'),
-    import('../../shared/aws/dynamo-run-store.ts'),
-    import('../../shared/aws/republish.ts'),
-  ]);
+  // One at a time: Jest's ESM loader (the CLI tests) can trip on parallel imports sharing a module.
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { DynamoRunStore } = await import('../../shared/aws/dynamo-run-store.ts');
+  const { Republisher } = await import('../../shared/aws/republish.ts');
   const config = options.region ? { region: options.region } : {};
   const store = new DynamoRunStore({
     client: new DynamoDBClient(config),

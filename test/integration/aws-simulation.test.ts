@@ -280,7 +280,10 @@ describe('AWS mode simulation', () => {
       response.writeHead(request.url === '/healthz' ? 200 : 404).end();
     });
     await new Promise<void>((resolve) => smokeServer.listen(0, '127.0.0.1', resolve));
-    const [stack, local] = await Promise.all([packagedStack(), ON_MOTO ? startMoto() : startLocalDynamo()]);
+    const [stack, local] = await Promise.all([
+      packagedStack(),
+      ON_MOTO ? startMoto({ serial: true }) : startLocalDynamo(),
+    ]);
     dynamo = local;
     const table = await createPushlineTable(localClient(dynamo.endpoint), 'pushline-sim');
     store = new DynamoRunStore({ client: localClient(dynamo.endpoint), tableName: table });

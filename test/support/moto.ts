@@ -33,6 +33,8 @@ export interface Moto {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MOTO_SERVER = `${ROOT}.moto/venv/bin/moto_server`;
+const MOTO_PYTHON = `${ROOT}.moto/venv/bin/python`;
+const SERIAL_SERVER = fileURLToPath(new URL('./moto-serial-server.py', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 
 function freePort(): Promise<number> {
@@ -64,8 +66,13 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts a moto server and waits until it answers; fails with how to install it when it is missing. */
-export async function startMoto(): Promise<Moto> {
+/**
+ * Starts a moto server and waits until it answers; fails with how to install it when it is missing.
+ * `serial: true` serves one request at a time (test/support/moto-serial-server.py): moto's
+ * transactions are not isolated from concurrent requests, DynamoDB's are serializable, so the
+ * suites that race writers against the store use it.
+ */
+export async function startMoto({ serial = false }: { serial?: boolean } = {}): Promise<Moto> {
   if (!existsSync(MOTO_SERVER)) {
     throw new Error(
       `moto is not installed at ${MOTO_SERVER}: run \`sh scripts/ensure-moto.sh\` (npm test does)`,
@@ -74,7 +81,10 @@ export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
+  const [command, args] = serial
+    ? [MOTO_PYTHON, [SERIAL_SERVER, '127.0.0.1', String(port)]]
+    : [MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)]];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });

@@ -48,7 +48,7 @@ describe('pushline dlq', () => {
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2' } });
     sqs.on(ReceiveMessageCommand).resolvesOnce(fixture).resolves({});
 
-    const { code, out } = await pushline(
+    const { code, out, err } = await pushline(
       'dlq',
       'list',
       '--function',
@@ -59,7 +59,7 @@ describe('pushline dlq', () => {
       'us-east-1',
     );
 
-    expect(code).toBe(0);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
     expect(sqs.commandCalls(ListQueuesCommand)[0]!.args[0].input).toEqual({
       QueueNamePrefix: 'pushline-prod-DeployStagingDeadLetterQueue',
     });
