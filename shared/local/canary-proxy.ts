@@ -1,4 +1,5 @@
 import {
+  Agent,
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
@@ -51,7 +52,8 @@ export const RELEASE_HEADER = 'x-pushline-release';
  * The local production entry point: a reverse proxy on the stable port that sends each request to
  * the `stable` or the `canary` release by weight (the canary's percent, 0–100). Bodies stream both
  * ways; hop-by-hop headers are dropped; `X-Forwarded-For/-Host/-Proto` are set; an upstream that
- * does not answer gives 502. Every answer carries `x-pushline-release`, and is counted in
+ * does not answer gives 502. Connections to each release are kept alive (one agent per release,
+ * destroyed once the release is out of rotation and idle). Every answer carries `x-pushline-release`, and is counted in
  * `metrics` under that release. Routing is per request, so `setWeights`, `promote` and `rollback`
  * apply to the very next request, also on kept-alive client connections; requests already in
  * flight finish where they started (`drain` waits for them).
@@ -73,6 +75,8 @@ export class CanaryProxy {
   private readonly drained = new Map<string, (() => void)[]>();
   /** Client sockets of upgraded connections: the HTTP server no longer tracks them. */
   private readonly tunnels = new Set<Duplex>();
+  /** A keep-alive agent per upstream (release at host:port), destroyed once it is out of rotation and idle. */
+  private readonly agents = new Map<string, { release: string; agent: Agent }>();
 
   constructor(options: CanaryProxyOptions) {
     this.options = options;
@@ -121,11 +125,13 @@ export class CanaryProxy {
 
   setStable(upstream: Upstream | undefined): void {
     this.stableUpstream = upstream;
+    this.retireAgents();
   }
 
   setCanary(upstream: Upstream | undefined, percent = this.canaryWeight): void {
     this.canaryUpstream = upstream;
     this.setWeights(upstream ? percent : 0);
+    this.retireAgents();
   }
 
   /** Sends `canaryPercent` (0–100) of new requests to the canary, the rest to the stable release. */
@@ -143,6 +149,7 @@ export class CanaryProxy {
     this.stableUpstream = this.canaryUpstream;
     this.canaryUpstream = undefined;
     this.canaryWeight = 0;
+    this.retireAgents();
     return previous?.release === this.stableUpstream.release ? undefined : previous;
   }
 
@@ -151,6 +158,7 @@ export class CanaryProxy {
     const previous = this.canaryUpstream;
     this.canaryUpstream = undefined;
     this.canaryWeight = 0;
+    this.retireAgents();
     return previous;
   }
 
@@ -176,7 +184,38 @@ export class CanaryProxy {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
     for (const socket of this.tunnels) socket.destroy();
+    for (const { agent } of this.agents.values()) agent.destroy();
+    this.agents.clear();
     await closed;
+  }
+
+  /**
+   * The keep-alive agent of an upstream. Idle sockets are closed after 4 s, before Node's default
+   * server keep-alive timeout (5 s) could close them under a request being sent.
+   */
+  private agentFor(upstream: Upstream): Agent {
+    const key = upstreamKey(upstream);
+    let entry = this.agents.get(key);
+    if (!entry) {
+      entry = {
+        release: upstream.release,
+        agent: new Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
+      };
+      this.agents.set(key, entry);
+    }
+    return entry.agent;
+  }
+
+  /** Destroys the agents of upstreams out of rotation once no request to their release is in flight. */
+  private retireAgents(): void {
+    const current = new Set(
+      [this.stableUpstream, this.canaryUpstream].filter((u) => u !== undefined).map(upstreamKey),
+    );
+    for (const [key, { release, agent }] of this.agents) {
+      if (current.has(key) || (this.inFlight.get(release) ?? 0) > 0) continue;
+      agent.destroy();
+      this.agents.delete(key);
+    }
   }
 
   private pick(): Upstream | undefined {
@@ -207,6 +246,15 @@ export class CanaryProxy {
     const { release } = upstream;
     const started = performance.now();
     this.inFlight.set(release, (this.inFlight.get(release) ?? 0) + 1);
+    // A request without a body goes on a kept-alive connection and can be sent again: when the
+    // socket turns out to have been closed by the release at the moment it was reused, it is
+    // retried once on a new connection. A request with a body, which could not be sent again, goes
+    // on a new connection.
+    const bodyless =
+      ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '') &&
+      !req.headers['content-length'] &&
+      !req.headers['transfer-encoding'];
+    let upstreamReq = this.forward(req, res, upstream, bodyless);
     res.once('close', () => {
       // A client that hung up mid-response still ends the upstream request and frees the slot.
       if (!res.writableFinished) upstreamReq.destroy();
@@ -220,17 +268,32 @@ export class CanaryProxy {
       }
       this.settle(release);
     });
+    if (bodyless) {
+      req.resume();
+      upstreamReq.end();
+    } else req.pipe(upstreamReq);
+    upstreamReq.once('error', (error: NodeJS.ErrnoException) => {
+      if (bodyless && upstreamReq.reusedSocket && !res.headersSent && error.code === 'ECONNRESET') {
+        upstreamReq = this.forward(req, res, upstream, false);
+        upstreamReq.once('error', (retried: NodeJS.ErrnoException) => this.failed(res, release, retried));
+        upstreamReq.end();
+        return;
+      }
+      this.failed(res, release, error);
+    });
+  }
 
-    const upstreamReq = request(
+  /** Sends the request on to `upstream` on a kept-alive connection (`keepAlive: false`: a new one). */
+  private forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, keepAlive: boolean) {
+    const { release } = upstream;
+    return request(
       {
         host: upstream.host ?? '127.0.0.1',
         port: upstream.port,
         method: req.method,
         path: req.url,
         headers: forwardedHeaders(req),
-        // No keep-alive to upstreams: a reused socket that the app closes at the same moment
-        // would fail a request, and releases come and go.
-        agent: false,
+        agent: keepAlive ? this.agentFor(upstream) : false,
       },
       (upstreamRes) => {
         const headers: OutgoingHttpHeaders = withoutHopByHop(upstreamRes.headers);
@@ -240,17 +303,16 @@ export class CanaryProxy {
         upstreamRes.once('error', () => res.destroy());
       },
     );
-    upstreamReq.once('error', (error: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        res.destroy(error);
-        return;
-      }
-      res.writeHead(502, { 'content-type': 'application/json', [RELEASE_HEADER]: release });
-      res.end(
-        JSON.stringify({ error: `release ${release} did not answer (${error.code ?? error.message})` }),
-      );
-    });
-    req.pipe(upstreamReq);
+  }
+
+  /** An upstream request that failed: 502 if nothing was answered yet, else the client connection ends. */
+  private failed(res: ServerResponse, release: string, error: NodeJS.ErrnoException): void {
+    if (res.headersSent) {
+      res.destroy(error);
+      return;
+    }
+    res.writeHead(502, { 'content-type': 'application/json', [RELEASE_HEADER]: release });
+    res.end(JSON.stringify({ error: `release ${release} did not answer (${error.code ?? error.message})` }));
   }
 
   /**
@@ -355,7 +417,12 @@ export class CanaryProxy {
     this.inFlight.delete(release);
     for (const resolve of this.drained.get(release) ?? []) resolve();
     this.drained.delete(release);
+    this.retireAgents();
   }
+}
+
+function upstreamKey(upstream: Upstream): string {
+  return `${upstream.release}@${upstream.host ?? '127.0.0.1'}:${upstream.port}`;
 }
 
 function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

@@ -355,6 +355,77 @@ describe('CanaryProxy', () => {
     expect(releases.v1?.errors5xx ?? 0).toBe(0);
   });
 
+  describe('connections to the releases', () => {
+    /** The upstream's open connections, counted as the server sees them. */
+    function connections(server: Server) {
+      const open = new Set<Duplex>();
+      let opened = 0;
+      server.on('connection', (socket: Duplex) => {
+        opened++;
+        open.add(socket);
+        socket.once('close', () => open.delete(socket));
+      });
+      return { opened: () => opened, open: () => open.size };
+    }
+
+    it('keeps connections to a release alive across requests, and closes them when the release goes', async () => {
+      const { proxy, stable, canary } = await setup({ weight: 0 });
+      const seen = connections(stable.server);
+
+      for (let i = 0; i < 20; i++) expect((await send(proxy.url)).release).toBe('v1');
+
+      expect(seen.opened()).toBe(1);
+      expect(seen.open()).toBe(1);
+      proxy.setCanary(canary, 100);
+      proxy.promote();
+      expect((await send(proxy.url)).release).toBe('v2');
+      await sleep(50);
+      expect(seen.open()).toBe(0);
+    });
+
+    it('closes every connection to the releases when it closes', async () => {
+      const { proxy, stable } = await setup({ weight: 0 });
+      const seen = connections(stable.server);
+      await send(proxy.url);
+      expect(seen.open()).toBe(1);
+
+      await proxy.close();
+      await sleep(50);
+
+      expect(seen.open()).toBe(0);
+    });
+
+    it('sends a GET again on a new connection when the release closed the kept-alive one as it was reused', async () => {
+      // The release drops every second request on a connection without answering, as an app whose
+      // keep-alive timeout fires just as the proxy reuses the socket.
+      const requestsOn = new WeakMap<object, number>();
+      const flaky = await upstreamApp('v1', (req, res) => {
+        const n = (requestsOn.get(req.socket) ?? 0) + 1;
+        requestsOn.set(req.socket, n);
+        if (n > 1) {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+      const proxy = new CanaryProxy({ port: 0 });
+      await proxy.start();
+      proxy.setStable(flaky);
+      cleanups.push(
+        () => proxy.close(),
+        () => new Promise((r) => flaky.server.close(r)),
+      );
+
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await send(proxy.url));
+
+      expect(answers.map((a) => [a.status, a.body])).toEqual(Array(5).fill([200, 'ok']));
+      // A POST is never sent twice: it goes on a connection of its own.
+      const post = await send(proxy.url, { method: 'POST', body: Buffer.from('once') });
+      expect(post.status).toBe(200);
+    });
+  });
+
   describe('upgrades (WebSockets)', () => {
     async function setupUpgrades(weight: number, random = seededRandom(7)) {
       const stable = await upgradingApp('v1');
