@@ -7,7 +7,8 @@ import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { CanaryProxy, seededRandom } from '../../../../shared/local/canary-proxy.ts';
 import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
-import { freePort, isPortFree } from '../../../../shared/local/process-manager.ts';
+import { freePort } from '../../../../shared/local/process-manager.ts';
+import { nothingListensOn } from '../../../support/net.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest } from '../../../../shared/ports/deployer.ts';
 
@@ -116,7 +117,7 @@ describe('LocalDeployer.restoreStable', () => {
     ).rejects.toThrow(/exited \(code 3\)/);
 
     expect(h.deployer.proxyFor('shop')).toBeUndefined();
-    expect(await isPortFree(h.port)).toBe(true);
+    expect(await nothingListensOn(h.port)).toBe(true);
     expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([]);
   });
 
@@ -165,7 +166,7 @@ describe('LocalDeployer.restoreStaging', () => {
       h.deployer.restoreStaging(h.request('run-1', h.shop('node exits-at-once.mjs'))),
     ).rejects.toThrow(/exited \(code 3\)/);
 
-    expect(await isPortFree(h.port)).toBe(true);
+    expect(await nothingListensOn(h.port)).toBe(true);
     expect(readdirSync(join(h.dataDir, 'processes'))).toEqual([]);
     expect(h.outcomes).toEqual([]);
   });

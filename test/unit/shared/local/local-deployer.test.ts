@@ -9,7 +9,8 @@ import { NotFoundError } from '../../../../shared/domain/errors.ts';
 import { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { CanaryProxy, seededRandom } from '../../../../shared/local/canary-proxy.ts';
 import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
-import { freePort, isPortFree } from '../../../../shared/local/process-manager.ts';
+import { freePort } from '../../../../shared/local/process-manager.ts';
+import { nothingListensOn } from '../../../support/net.ts';
 import { ProxyMetricsSource } from '../../../../shared/local/proxy-metrics-source.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest, Environment } from '../../../../shared/ports/deployer.ts';
@@ -450,8 +451,8 @@ describe('LocalDeployer', () => {
 
     expect(pids.filter(isRunning)).toEqual([]);
     expect(readdirSync(join(dataDir, 'processes'))).toEqual([]);
-    expect(await isPortFree(ports.production)).toBe(true);
-    expect(await isPortFree(ports.staging)).toBe(true);
+    expect(await nothingListensOn(ports.production)).toBe(true);
+    expect(await nothingListensOn(ports.staging)).toBe(true);
     await expect(deployer.deploy(deployRequest(p, 'run-2', 'staging'))).rejects.toThrow(/shutting down/);
   });
 });

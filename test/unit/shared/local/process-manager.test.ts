@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   freePort,
   isAlive,
-  isPortFree,
   ProcessManager,
   ProcessStartError,
   reapOrphans,
 } from '../../../../shared/local/process-manager.ts';
+import { nothingListensOn } from '../../../support/net.ts';
 
 const apps = resolve('test/fixtures/apps');
 
@@ -139,7 +139,7 @@ describe('ProcessManager', () => {
       logTail: expect.stringContaining('listening, not ready'),
     });
     const port = Number(/127\.0\.0\.1:(\d+)/.exec((failure as Error).message)?.[1]);
-    expect(await isPortFree(port)).toBe(true); // the app was stopped, not left listening
+    expect(await nothingListensOn(port)).toBe(true); // the app was stopped, not left listening
   });
 
   it('fails to spawn in a directory that does not exist', async () => {
