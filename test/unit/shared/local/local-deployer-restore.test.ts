@@ -8,9 +8,9 @@ import { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { CanaryProxy, seededRandom } from '../../../../shared/local/canary-proxy.ts';
 import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
 import { freePort } from '../../../../shared/local/process-manager.ts';
-import { nothingListensOn } from '../../../support/net.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest } from '../../../../shared/ports/deployer.ts';
+import { nothingListensOn } from '../../../support/net.ts';
 
 const apps = resolve('test/fixtures/apps');
 

@@ -10,10 +10,10 @@ import { PipelineConfig } from '../../../../shared/domain/pipeline-config.ts';
 import { CanaryProxy, seededRandom } from '../../../../shared/local/canary-proxy.ts';
 import { LocalDeployer } from '../../../../shared/local/local-deployer.ts';
 import { freePort } from '../../../../shared/local/process-manager.ts';
-import { nothingListensOn } from '../../../support/net.ts';
 import { ProxyMetricsSource } from '../../../../shared/local/proxy-metrics-source.ts';
 import { systemClock } from '../../../../shared/ports/clock.ts';
 import type { DeploymentOutcome, DeployRequest, Environment } from '../../../../shared/ports/deployer.ts';
+import { nothingListensOn } from '../../../support/net.ts';
 import { trafficLoop } from '../../../support/traffic-loop.ts';
 
 const apps = resolve('test/fixtures/apps');
