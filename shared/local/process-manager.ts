@@ -318,9 +318,12 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return true;
   }
+  // A multi-threaded process (node is one) whose main thread has exited shows as a zombie while its
+  // other threads are still exiting — and it holds its files, its listening socket too, until the
+  // last one is gone: it is dead only once it is a zombie with no thread but the main one.
   return pids.some((p) => {
     const stat = procStat(Number(p));
-    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+    return stat !== undefined && stat.pgrp === pgid && (stat.state !== 'Z' || stat.threads > 1);
   });
 }
 
@@ -341,12 +344,19 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-function procStat(pid: number): { state: string; pgrp: number; startTime: string } | undefined {
+function procStat(
+  pid: number,
+): { state: string; pgrp: number; threads: number; startTime: string } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: split after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, pgrp: Number(fields[2]), startTime: fields[19]! };
+    return {
+      state: fields[0]!,
+      pgrp: Number(fields[2]),
+      threads: Number(fields[17]),
+      startTime: fields[19]!,
+    };
   } catch {
     return undefined;
   }
