@@ -2,8 +2,7 @@ import { failMissingPipeline, supersede } from '../../shared/app/end-run.ts';
 import { endRunOnPermanentError } from '../../shared/app/error-policy.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
-import { runningRuns } from '../../shared/app/running-runs.ts';
-import { supersedingRun } from '../../shared/domain/concurrency.ts';
+import { findSupersedingRun } from '../../shared/app/rivals.ts';
 import { hasTarget, isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal, type Run, StageStatus } from '../../shared/domain/run.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
@@ -57,7 +56,7 @@ export function makeDeployStaging(deps: DeployStagingDeps): StageHandler {
     const pipeline = pipelines(run.pipeline);
     if (!pipeline) return failMissingPipeline(deps, run);
 
-    const newer = supersedingRun(run, await runningRuns(store, run.pipeline), pipeline.concurrency);
+    const newer = await findSupersedingRun(store, run, pipeline.concurrency);
     if (newer) {
       log.info('run superseded before staging', { runId, by: newer.id });
       return supersede(deps, run, newer, atStagingBoundary);

@@ -1,8 +1,8 @@
 import { failMissingPipeline, supersede } from '../../shared/app/end-run.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
-import { runningRuns } from '../../shared/app/running-runs.ts';
-import { compareAge, supersedingRun } from '../../shared/domain/concurrency.ts';
+import { findSupersedingRun, runsAwaitingProduction } from '../../shared/app/rivals.ts';
+import { compareAge, type RunSummary } from '../../shared/domain/concurrency.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { type Run, StageStatus } from '../../shared/domain/run.ts';
 import { silentLogger } from '../../shared/ports/logger.ts';
@@ -22,7 +22,7 @@ function atTheGate(run: Run): boolean {
 }
 
 /** A run of the same pipeline waiting at the gate. */
-function waitsAtTheGate(run: Run): boolean {
+function waitsAtTheGate(run: RunSummary): boolean {
   return run.status === 'running' && run.stages.approval.status === StageStatus.Running;
 }
 
@@ -49,14 +49,13 @@ export function makeRequestApproval(deps: RequestApprovalDeps): StageHandler {
     const gate = pipeline.production.approval;
     if (!gate.required) return;
 
-    const others = await runningRuns(store, run.pipeline);
-    const newer = supersedingRun(run, others, pipeline.concurrency);
+    const newer = await findSupersedingRun(store, run, pipeline.concurrency);
     if (newer) {
       log.info('run superseded at the approval gate', { runId, by: newer.id });
       return supersede(deps, run, newer, atTheGate);
     }
     if (pipeline.concurrency === 'supersede') {
-      for (const older of others.filter(
+      for (const older of (await runsAwaitingProduction(store, run.pipeline)).filter(
         (o) => o.id !== run.id && waitsAtTheGate(o) && compareAge(o, run) < 0,
       )) {
         log.info('an older run waiting at the gate is superseded', { runId: older.id, by: runId });

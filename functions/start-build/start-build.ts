@@ -2,8 +2,7 @@ import { failMissingPipeline } from '../../shared/app/end-run.ts';
 import { newEvent } from '../../shared/app/new-event.ts';
 import { noteOnce } from '../../shared/app/note-once.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
-import { runningRuns } from '../../shared/app/running-runs.ts';
-import { buildBlocker, nextBuildToResume } from '../../shared/domain/concurrency.ts';
+import { findBuildBlocker, findNextBuild } from '../../shared/app/rivals.ts';
 import { isCurrent } from '../../shared/domain/next-step.ts';
 import { isTerminal, StageStatus } from '../../shared/domain/run.ts';
 import { type Logger, silentLogger } from '../../shared/ports/logger.ts';
@@ -29,7 +28,7 @@ export function makeStartBuild(deps: StartBuildDeps): StageHandler {
     const pipeline = pipelines(run.pipeline);
     if (!pipeline) return failMissingPipeline(deps, run);
 
-    const blocker = buildBlocker(run, await runningRuns(store, run.pipeline), pipeline.concurrency);
+    const blocker = await findBuildBlocker(store, run, pipeline.concurrency);
     if (blocker) {
       log.info('run queued behind an older run', { runId, waitingFor: blocker.id });
       await noteOnce(store, runId, `queued:${blocker.id}`, {
@@ -63,7 +62,7 @@ export function makeStartBuild(deps: StartBuildDeps): StageHandler {
     const pipeline = pipelines(pipelineName);
     const finished = (await store.get(runId))?.run;
     if (!pipeline || !finished || pipeline.concurrency !== 'queue') return;
-    const next = nextBuildToResume(finished, await runningRuns(store, pipelineName), pipeline.concurrency);
+    const next = await findNextBuild(store, finished, pipeline.concurrency);
     if (next) await startBuild(next.id, next.attempt, log);
   }
 

@@ -5,13 +5,8 @@ import { newEvent } from '../../shared/app/new-event.ts';
 import { noteOnce } from '../../shared/app/note-once.ts';
 import { holdProduction } from '../../shared/app/pipeline-operations.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
-import { runningRuns } from '../../shared/app/running-runs.ts';
-import {
-  productionBlocker,
-  productionWaiters,
-  supersedingRun,
-  waitsForProduction,
-} from '../../shared/domain/concurrency.ts';
+import { findProductionBlocker, findProductionWaiters, findSupersedingRun } from '../../shared/app/rivals.ts';
+import { waitsForProduction } from '../../shared/domain/concurrency.ts';
 import { gateOpen, isCurrent } from '../../shared/domain/next-step.ts';
 import { productionHold } from '../../shared/domain/production-hold.ts';
 import { isTerminal } from '../../shared/domain/run.ts';
@@ -49,8 +44,7 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
     // A required gate is asked by request-approval; the run goes on when it is approved.
     if (!gateOpen(run, pipeline)) return;
 
-    const others = await runningRuns(store, run.pipeline);
-    const newer = supersedingRun(run, others, pipeline.concurrency);
+    const newer = await findSupersedingRun(store, run, pipeline.concurrency);
     if (newer) {
       log.info('run superseded before production', { runId, by: newer.id });
       return supersede(deps, run, newer, waitsForProduction);
@@ -62,7 +56,7 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
       log.info('run held before production', { runId, hold: hold.kind });
       return holdProduction(store, run, hold, clock);
     }
-    const holder = productionBlocker(run, others);
+    const holder = await findProductionBlocker(store, run);
     if (holder) {
       log.info('run waits for the production slot', { runId, heldBy: holder.id });
       await noteOnce(store, runId, `production-slot:${holder.id}`, {
@@ -126,7 +120,7 @@ export function makeStartCanary(deps: StartCanaryDeps): StageHandler {
   async function resumeWaiters(runId: string, pipeline: string, log: Logger): Promise<void> {
     const finished = (await store.get(runId))?.run;
     if (!finished) return;
-    for (const waiter of productionWaiters(finished, await runningRuns(store, pipeline))) {
+    for (const waiter of await findProductionWaiters(store, finished)) {
       await decide(waiter.id, waiter.attempt, pipeline, log);
     }
   }

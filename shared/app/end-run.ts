@@ -41,8 +41,8 @@ export async function failMissingPipeline(deps: EndDeps, run: Run): Promise<void
 /** Ends `run` as superseded by `newer` at a stage boundary, while `atBoundary` still holds. */
 export async function supersede(
   deps: EndDeps,
-  run: Run,
-  newer: Run,
+  run: Pick<Run, 'id' | 'attempt'>,
+  newer: Pick<Run, 'id'> & { source: { commit: string } },
   atBoundary: (fresh: Run) => boolean,
 ): Promise<void> {
   const reason = `superseded by run ${newer.id} (commit ${newer.source.commit.slice(0, 7)})`;

@@ -1,4 +1,4 @@
-import { waitsForProduction } from '../domain/concurrency.ts';
+import { type RunSummary, waitsForProduction } from '../domain/concurrency.ts';
 import { nextOpening, windowsOpen } from '../domain/deploy-windows.ts';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isCurrent } from '../domain/next-step.ts';
@@ -16,7 +16,7 @@ import type { RunStore } from '../ports/run-store.ts';
 import { newEvent } from './new-event.ts';
 import { noteOnce } from './note-once.ts';
 import { recordEvents } from './record-events.ts';
-import { runningRuns } from './running-runs.ts';
+import { runsAwaitingProduction } from './rivals.ts';
 
 /**
  * The run attribute start-canary sets when it holds a run before production (a freeze, the
@@ -79,11 +79,11 @@ export async function releaseHeldRuns(
   deps: ReleaseDeps,
   pipeline: string,
   why: { reason: string; by?: string },
-  runs?: readonly Run[],
+  runs?: readonly RunSummary[],
 ): Promise<string[]> {
   const { store, clock } = deps;
   const released: string[] = [];
-  for (const run of runs ?? (await runningRuns(store, pipeline))) {
+  for (const run of runs ?? (await runsAwaitingProduction(store, pipeline))) {
     if (run.pipeline !== pipeline || !waitsForProduction(run)) continue;
     const hold = await store.getAttribute(run.id, PRODUCTION_HOLD);
     if (!hold) continue;

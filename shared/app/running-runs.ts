@@ -1,7 +1,11 @@
 import type { Run } from '../domain/run.ts';
 import type { RunStore } from '../ports/run-store.ts';
 
-/** Every run that is still running — of one pipeline, or of all (every page of the store's list). */
+/**
+ * Every run that is still running, whole — of one pipeline, or of all (every page of the store's
+ * list). For the periodic rounds (watchdog, recovery); a decision on a run's path reads the
+ * active-run index instead (`rivals.ts`).
+ */
 export async function runningRuns(store: RunStore, pipeline?: string): Promise<Run[]> {
   const runs: Run[] = [];
   let cursor: string | undefined;

@@ -1,3 +1,9 @@
+import {
+  type ConcurrencyPhase,
+  concurrencyPhase,
+  type RunSummary,
+  summarize,
+} from '../domain/concurrency.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Run } from '../domain/run.ts';
 import type { LogEntry, RunNote } from '../ports/run-store.ts';
@@ -18,8 +24,11 @@ import type { LogEntry, RunNote } from '../ports/run-store.ts';
  * GSI `byPipeline` (gsi1pk = pipeline name, gsi1sk = runId) lists a pipeline's runs newest first;
  * GSI `allRuns` (gsi2pk = "RUN", gsi2sk = runId) lists every run newest first. Run ids are ULIDs,
  * so sorting by id sorts by creation time.
+ * GSI `activeRuns` (gsi3pk = "<pipeline>#<phase>", gsi3sk = `activeSk`), sparse: only a running
+ * run's snapshot has the keys, so a run leaves the index in the write that ends it. It projects
+ * the run's `summary` alone: the concurrency decisions read a few small items, never snapshots.
  */
-export const INDEX = { byPipeline: 'byPipeline', allRuns: 'allRuns' } as const;
+export const INDEX = { byPipeline: 'byPipeline', allRuns: 'allRuns', activeRuns: 'activeRuns' } as const;
 
 /** The `kind` attribute; the stream → Pipes filter matches `kind = log` and `disposition = applied`. */
 export const ItemKind = {
@@ -42,6 +51,10 @@ export const refPk = (kind: string, id: string) => `REF#${kind}#${id}`;
 export const ALL_RUNS = 'RUN';
 export const pipelinePk = (pipeline: string) => `PIPELINE#${pipeline}`;
 export const PIPELINE_STATE_SK = 'STATE';
+export const activePk = (pipeline: string, phase: ConcurrencyPhase) => `${pipeline}#${phase}`;
+/** Sorts as `compareAge` does: creation time in ms (zero-padded), then the run id. */
+export const activeSk = (run: Pick<Run, 'createdAt' | 'id'>) =>
+  `${String(Date.parse(run.createdAt)).padStart(15, '0')}#${run.id}`;
 
 export interface SnapshotItem {
   pk: string;
@@ -56,6 +69,10 @@ export interface SnapshotItem {
   gsi1sk: string;
   gsi2pk: string;
   gsi2sk: string;
+  /** The active-run index's keys and projection: present while the run runs. */
+  gsi3pk?: string;
+  gsi3sk?: string;
+  summary?: RunSummary;
 }
 
 export interface LogItem extends LogEntry {
@@ -87,7 +104,14 @@ export function snapshotItem(run: Run, version: number): SnapshotItem {
     gsi1sk: run.id,
     gsi2pk: ALL_RUNS,
     gsi2sk: run.id,
+    ...activeAttributes(run),
   };
+}
+
+function activeAttributes(run: Run): Pick<SnapshotItem, 'gsi3pk' | 'gsi3sk' | 'summary'> {
+  const phase = concurrencyPhase(run);
+  if (phase === undefined) return {};
+  return { gsi3pk: activePk(run.pipeline, phase), gsi3sk: activeSk(run), summary: summarize(run) };
 }
 
 export function logItem(runId: string, entry: LogEntry): LogItem {

@@ -1,7 +1,10 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { CONCURRENCY_PHASES, type RunSummary, summarize } from '../domain/concurrency.ts';
 import type { Run } from '../domain/run.ts';
 import { runIdMatches } from '../domain/run-id.ts';
+import type { ActiveRunQuery } from '../ports/run-store.ts';
 import { asTransient } from './dynamo-errors.ts';
+import { activePk, INDEX } from './dynamo-items.ts';
 
 type Item = Record<string, unknown>;
 
@@ -87,6 +90,46 @@ export class RunQueries {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return ids;
+  }
+
+  /**
+   * `RunStore.activeRuns` from the sparse `activeRuns` index: one query per phase asked (all four,
+   * in parallel, when none is named), each reading no more than `limit` small items, merged by age.
+   */
+  async active(pipeline: string, query: ActiveRunQuery): Promise<RunSummary[]> {
+    const oldestFirst = query.order !== 'newest';
+    const limit = query.limit === undefined ? undefined : Math.max(0, Math.trunc(query.limit));
+    if (limit === 0) return [];
+    const phases = query.phase ? [query.phase] : CONCURRENCY_PHASES;
+    const perPhase = await Promise.all(
+      phases.map((phase) => this.activeOfPhase(activePk(pipeline, phase), oldestFirst, limit)),
+    );
+    const items = perPhase.flat().sort((a, b) => {
+      const order = String(a.gsi3sk) < String(b.gsi3sk) ? -1 : String(a.gsi3sk) > String(b.gsi3sk) ? 1 : 0;
+      return oldestFirst ? order : -order;
+    });
+    return (limit === undefined ? items : items.slice(0, limit)).map((item) =>
+      summarize(item.summary as RunSummary),
+    );
+  }
+
+  private async activeOfPhase(key: string, oldestFirst: boolean, limit: number | undefined): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.query({
+        TableName: this.table,
+        IndexName: INDEX.activeRuns,
+        KeyConditionExpression: 'gsi3pk = :key',
+        ExpressionAttributeValues: { ':key': key },
+        ScanIndexForward: oldestFirst,
+        ...(limit === undefined ? {} : { Limit: limit - items.length }),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (limit === undefined || items.length < limit));
+    return items;
   }
 
   /** Whether at least one matching item lies after `startKey` (DynamoDB returns a key even at the end). */

@@ -10,11 +10,13 @@ import {
 import { monotonicFactory } from 'ulidx';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
+import type { RunSummary } from '../domain/concurrency.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
+  ActiveRunQuery,
   AppendResult,
   ExternalRef,
   LogEntry,
@@ -247,6 +249,10 @@ export class DynamoRunStore implements RunStore {
     });
     const runs = page.items.map((item) => withEveryStage((item as unknown as SnapshotItem).run));
     return page.lastKey ? { runs, cursor: encodeCursor(page.lastKey) } : { runs };
+  }
+
+  activeRuns(pipeline: string, query: ActiveRunQuery = {}): Promise<RunSummary[]> {
+    return this.queries.active(pipeline, query);
   }
 
   /**

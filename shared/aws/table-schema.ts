@@ -14,6 +14,8 @@ export const TABLE_SCHEMA = {
     { AttributeName: 'gsi1sk', AttributeType: 'S' },
     { AttributeName: 'gsi2pk', AttributeType: 'S' },
     { AttributeName: 'gsi2sk', AttributeType: 'S' },
+    { AttributeName: 'gsi3pk', AttributeType: 'S' },
+    { AttributeName: 'gsi3sk', AttributeType: 'S' },
   ],
   KeySchema: [
     { AttributeName: 'pk', KeyType: 'HASH' },
@@ -35,6 +37,16 @@ export const TABLE_SCHEMA = {
         { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },
+    },
+    {
+      // Sparse, and small: see dynamo-items.ts. CloudFormation adds one GSI per stack update, and
+      // this is the only one added since the first release.
+      IndexName: INDEX.activeRuns,
+      KeySchema: [
+        { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['summary'] },
     },
   ],
 } as const;

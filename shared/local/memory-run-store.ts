@@ -1,5 +1,6 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
+import { activeSlice, type RunSummary, summarize } from '../domain/concurrency.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run } from '../domain/run.ts';
@@ -7,6 +8,7 @@ import { runIdMatches } from '../domain/run-id.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type {
+  ActiveRunQuery,
   AppendResult,
   ExternalRef,
   LogEntry,
@@ -105,6 +107,11 @@ export class MemoryRunStore implements RunStore {
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     const runs = all.slice(offset, offset + limit);
     return offset + limit < all.length ? { runs, cursor: String(offset + limit) } : { runs };
+  }
+
+  async activeRuns(pipeline: string, query: ActiveRunQuery = {}): Promise<RunSummary[]> {
+    const ofPipeline = [...this.runs.values()].map((r) => r.run).filter((run) => run.pipeline === pipeline);
+    return activeSlice(ofPipeline, query).map(summarize);
   }
 
   async link(ref: ExternalRef, runId: string): Promise<void> {

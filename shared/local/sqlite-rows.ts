@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import { concurrencyPhase, summarize } from '../domain/concurrency.ts';
 import { ValidationError } from '../domain/errors.ts';
-import type { LogEntry, RunQuery } from '../ports/run-store.ts';
+import type { Run } from '../domain/run.ts';
+import type { ActiveRunQuery, LogEntry, RunQuery } from '../ports/run-store.ts';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -119,5 +121,33 @@ export function listQuery(query: RunQuery): { sql: string; params: unknown[]; li
     sql: `SELECT snapshot FROM runs ${filter} ORDER BY id DESC LIMIT ?`,
     params: [...params, limit + 1],
     limit,
+  };
+}
+
+/** The active-run index columns of a run's row: its phase, age and summary while it runs, else NULL. */
+export function activeColumns(run: Run): {
+  phase: string | null;
+  age: number | null;
+  summary: string | null;
+} {
+  const phase = concurrencyPhase(run);
+  return phase === undefined
+    ? { phase: null, age: null, summary: null }
+    : { phase, age: Date.parse(run.createdAt), summary: JSON.stringify(summarize(run)) };
+}
+
+/** The query of `activeRuns`: one range of a partial index, in age order, no snapshot read. */
+export function activeQuery(pipeline: string, query: ActiveRunQuery): { sql: string; params: unknown[] } {
+  const direction = query.order === 'newest' ? 'DESC' : 'ASC';
+  const params: unknown[] = [pipeline];
+  let filter = 'pipeline = ? AND phase IS NOT NULL';
+  if (query.phase !== undefined) {
+    filter += ' AND phase = ?';
+    params.push(query.phase);
+  }
+  const limit = query.limit === undefined ? -1 : Math.max(0, Math.trunc(query.limit));
+  return {
+    sql: `SELECT summary FROM runs WHERE ${filter} ORDER BY active_age ${direction}, id ${direction} LIMIT ?`,
+    params: [...params, limit],
   };
 }

@@ -1,12 +1,14 @@
 import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
+import { type RunSummary, summarize } from '../domain/concurrency.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
 import { SHORT_RUN_ID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
+  ActiveRunQuery,
   AppendResult,
   ExternalRef,
   LogEntry,
@@ -18,6 +20,8 @@ import type {
   StoredRun,
 } from '../ports/run-store.ts';
 import {
+  activeColumns,
+  activeQuery,
   type EventRow,
   encodeCursor,
   insertEntry,
@@ -60,6 +64,26 @@ export class SqliteRunStore implements RunStore {
     this.clock = options.clock ?? systemClock;
     prepareDatabase(this.db);
     this.sql = statementCache(this.db);
+    this.indexActiveRuns();
+  }
+
+  /** Running rows from before the active-run index (schema 3) join it; a no-op once they have. */
+  private indexActiveRuns(): void {
+    const rows = this.sql(
+      "SELECT id, snapshot FROM runs WHERE status = 'running' AND summary IS NULL",
+    ).all() as { id: string; snapshot: string }[];
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const { phase, age, summary } = activeColumns(snapshotRun(row.snapshot));
+        this.sql('UPDATE runs SET phase = ?, active_age = ?, summary = ? WHERE id = ?').run(
+          phase,
+          age,
+          summary,
+          row.id,
+        );
+      }
+    })();
   }
 
   async startRuns(
@@ -84,9 +108,11 @@ export class SqliteRunStore implements RunStore {
           if (this.sql('SELECT 1 FROM runs WHERE id = ?').get(run.id)) {
             throw new ConcurrencyError(`run ${run.id} exists`, { runId: run.id });
           }
+          const { phase, age, summary } = activeColumns(run);
           this.sql(
-            'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
-          ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run));
+            `INSERT INTO runs (id, pipeline, status, created_at, version, snapshot, phase, active_age, summary)
+             VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+          ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run), phase, age, summary);
           insertEntry(this.sql, run.id, startEntry(event, now));
           runIds.push(run.id);
         }
@@ -132,9 +158,11 @@ export class SqliteRunStore implements RunStore {
         if (entries.length === 0) return { run, version: expectedVersion, entries };
         const version = expectedVersion + entries.length;
         // The guard the contract names: whatever happened since the read, a moved version writes nothing.
+        const { phase, age, summary } = activeColumns(run);
         const update = this.sql(
-          'UPDATE runs SET version = ?, status = ?, snapshot = ? WHERE id = ? AND version = ?',
-        ).run(version, run.status, JSON.stringify(run), runId, expectedVersion);
+          `UPDATE runs SET version = ?, status = ?, snapshot = ?, phase = ?, active_age = ?, summary = ?
+           WHERE id = ? AND version = ?`,
+        ).run(version, run.status, JSON.stringify(run), phase, age, summary, runId, expectedVersion);
         if (update.changes === 0) throw stale();
         return { run, version, entries };
       })
@@ -153,6 +181,12 @@ export class SqliteRunStore implements RunStore {
     const rows = this.sql(sql).all(...params) as { snapshot: string }[];
     const runs = rows.slice(0, limit).map((row) => snapshotRun(row.snapshot));
     return rows.length > limit ? { runs, cursor: encodeCursor(runs[runs.length - 1]!.id) } : { runs };
+  }
+
+  async activeRuns(pipeline: string, query: ActiveRunQuery = {}): Promise<RunSummary[]> {
+    const { sql, params } = activeQuery(pipeline, query);
+    const rows = this.sql(sql).all(...params) as { summary: string }[];
+    return rows.map((row) => summarize(JSON.parse(row.summary) as RunSummary));
   }
 
   async link(ref: ExternalRef, runId: string): Promise<void> {

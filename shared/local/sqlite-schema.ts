@@ -77,6 +77,16 @@ export const MIGRATIONS: readonly string[] = [
     state    TEXT NOT NULL
   );
   `,
+  // 3: the active-run index the concurrency decisions read (RunStore.activeRuns): set while a run
+  // runs, NULL once it ended. \`active_age\` is the creation time in ms (compareAge: then the id).
+  // Rows written before this migration are indexed when the store opens (indexActiveRuns).
+  `
+  ALTER TABLE runs ADD COLUMN phase TEXT;
+  ALTER TABLE runs ADD COLUMN active_age INTEGER;
+  ALTER TABLE runs ADD COLUMN summary TEXT;
+  CREATE INDEX runs_active ON runs (pipeline, active_age, id) WHERE phase IS NOT NULL;
+  CREATE INDEX runs_active_by_phase ON runs (pipeline, phase, active_age, id) WHERE phase IS NOT NULL;
+  `,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { DetailType, PipelineEvent } from '../../events/pipeline-events.ts';
+import type { ConcurrencyPhase, RunSummary } from '../domain/concurrency.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import type { Run } from '../domain/run.ts';
 
@@ -49,6 +50,18 @@ export interface RunQuery {
   limit?: number;
   /** Opaque cursor returned by a previous call. */
   cursor?: string;
+}
+
+/**
+ * A slice of one pipeline's active-run index (`RunStore.activeRuns`): its running runs, or those in
+ * one `phase`, ordered by age (`compareAge`: creation time, then id), at most `limit` of them.
+ */
+export interface ActiveRunQuery {
+  phase?: ConcurrencyPhase;
+  /** Default `oldest`: oldest first. */
+  order?: 'oldest' | 'newest';
+  /** Default: all of them. */
+  limit?: number;
 }
 
 /** An external job (a build, a deployment) that Pushline started for a run. */
@@ -103,6 +116,12 @@ export interface RunStore extends PipelineStateStore {
   append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult>;
   log(runId: string): Promise<LogEntry[]>;
   list(query?: RunQuery): Promise<{ runs: Run[]; cursor?: string }>;
+  /**
+   * The running runs of `pipeline` as `RunSummary`s, from an index the store keeps in the same
+   * write as each snapshot (`concurrencyPhase` is its key): one bounded read that parses no
+   * snapshot, so a concurrency decision costs the same with 1 or 1,000 runs waiting.
+   */
+  activeRuns(pipeline: string, query?: ActiveRunQuery): Promise<RunSummary[]>;
   /** Records which run an external job belongs to, so its completion event can find the run. */
   link(ref: ExternalRef, runId: string): Promise<void>;
   findByRef(ref: ExternalRef): Promise<string | undefined>;

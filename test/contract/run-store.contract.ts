@@ -3,6 +3,7 @@ import type { EventOf } from '../../events/pipeline-events.ts';
 import type { SourcePush } from '../../events/source-push.ts';
 import { newEvent, newId } from '../../shared/app/new-event.ts';
 import { recordEvents } from '../../shared/app/record-events.ts';
+import { summarize } from '../../shared/domain/concurrency.ts';
 import { ConcurrencyError } from '../../shared/domain/errors.ts';
 import type { Run } from '../../shared/domain/run.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
@@ -294,6 +295,85 @@ export function describeRunStoreContract(
         expect(running.runs.map((r) => r.id)).toEqual([api.id, web.id]);
         expect(cancelledWeb.runs.map((r) => [r.id, r.status])).toEqual([[finished.id, 'cancelled']]);
         expect(byPipeline.cursor).toBeUndefined();
+      });
+    });
+
+    describe('activeRuns', () => {
+      const ids = (runs: { id: string }[]) => runs.map((r) => r.id);
+      const moveTo = async (run: Run, events: Parameters<RunStore['append']>[2]): Promise<Run> => {
+        const stored = (await store.get(run.id))!;
+        return (await store.append(run.id, stored.version, events)).run;
+      };
+
+      it('lists the running runs of one pipeline by age, as summaries, and drops a run in the write that ends it', async () => {
+        const a = await start('web');
+        const b = await start('web');
+        const other = await start('api');
+        const ended = await start('web');
+        await moveTo(ended, [
+          newEvent('Run Finished', ended, 'build', { outcome: 'cancelled', reason: 'x' }, clock),
+        ]);
+
+        expect(ids(await store.activeRuns('web'))).toEqual([a.id, b.id]);
+        expect(ids(await store.activeRuns('web', { order: 'newest' }))).toEqual([b.id, a.id]);
+        expect(ids(await store.activeRuns('web', { order: 'oldest', limit: 1 }))).toEqual([a.id]);
+        expect(ids(await store.activeRuns('web', { order: 'newest', limit: 1 }))).toEqual([b.id]);
+        expect(ids(await store.activeRuns('api'))).toEqual([other.id]);
+        expect(await store.activeRuns('nope')).toEqual([]);
+        expect(await store.activeRuns('web', { limit: 0 })).toEqual([]);
+        expect((await store.activeRuns('web'))[0]).toEqual(summarize((await store.get(a.id))!.run));
+      });
+
+      it('keys each run by its concurrency phase as it moves, and keeps its summary in step', async () => {
+        const run = await start('web');
+        const phaseOf = async () => {
+          for (const phase of ['queued', 'in-progress', 'awaiting-production', 'production'] as const) {
+            if (ids(await store.activeRuns('web', { phase })).includes(run.id)) return phase;
+          }
+          return undefined;
+        };
+        expect(await phaseOf()).toBe('queued');
+
+        let moved = await moveTo(run, [buildStarted(run), testsPassed(run)]);
+        expect(await phaseOf()).toBe('in-progress');
+
+        moved = await moveTo(moved, [newEvent('Staging Deployed', run, 'staging', { skipped: true }, clock)]);
+        expect(await phaseOf()).toBe('awaiting-production');
+
+        moved = await moveTo(moved, [
+          newEvent(
+            'Canary Started',
+            run,
+            'canary',
+            { deploymentId: 'd-1', trafficPercent: 10, intervalSeconds: 60, bakeSeconds: 180 },
+            clock,
+          ),
+        ]);
+        expect(await phaseOf()).toBe('production');
+        expect(await store.activeRuns('web', { phase: 'production' })).toEqual([summarize(moved)]);
+
+        await moveTo(moved, [
+          newEvent('Run Finished', run, 'canary', { outcome: 'cancelled', reason: 'x' }, clock),
+        ]);
+        expect(await phaseOf()).toBeUndefined();
+      });
+
+      it('orders runs created in the same second by id, and a later second after an earlier one', async () => {
+        const first = runStarted(clock, 'web');
+        const second = runStarted(clock, 'web'); // same `at`, a later ULID
+        clock.advance(1);
+        const third = runStarted(clock, 'web');
+        await store.startRuns({ provider: 'github', id: 'same-second' }, [third, second, first]);
+
+        expect(ids(await store.activeRuns('web'))).toEqual([
+          first.detail.runId,
+          second.detail.runId,
+          third.detail.runId,
+        ]);
+        expect(ids(await store.activeRuns('web', { order: 'newest', limit: 2 }))).toEqual([
+          third.detail.runId,
+          second.detail.runId,
+        ]);
       });
     });
 

@@ -24,6 +24,8 @@ export interface ChoreographyOptions {
   deliverTwice?: boolean;
   /** The pipeline file's `people` (approvers and the identities that map to them). */
   people?: PushlineFile['people'];
+  /** The store, made on the choreography's clock (default: a `MemoryRunStore`). */
+  makeStore?: (clock: FakeClock) => MemoryRunStore;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface ChoreographyOptions {
  */
 export function createChoreography(options: ChoreographyOptions) {
   const clock = new FakeClock(T0);
-  const store = new MemoryRunStore({ clock });
+  const store = options.makeStore?.(clock) ?? new MemoryRunStore({ clock });
   const builder = new FakeBuilder(options.build);
   const deployer = new FakeDeployer(options.deploy);
   const metrics = new FakeMetrics(options.metrics ?? healthySamples);

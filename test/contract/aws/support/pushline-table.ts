@@ -32,7 +32,10 @@ export async function createPushlineTable(
       GlobalSecondaryIndexes: TABLE_SCHEMA.GlobalSecondaryIndexes.map((index) => ({
         IndexName: index.IndexName,
         KeySchema: [...index.KeySchema],
-        Projection: { ...index.Projection },
+        Projection:
+          'NonKeyAttributes' in index.Projection
+            ? { ...index.Projection, NonKeyAttributes: [...index.Projection.NonKeyAttributes] }
+            : { ...index.Projection },
       })),
       ...(options.stream
         ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }

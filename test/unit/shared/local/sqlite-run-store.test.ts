@@ -65,6 +65,44 @@ describe('SqliteRunStore', () => {
     store.close();
   });
 
+  it('upgrades a schema-2 file in place: its running runs join the active-run index, its finished ones do not', async () => {
+    // Prepare: a file as Pushline wrote it before schema 3, with a running and a finished run
+    const file = join(dir, 'schema-2.db');
+    const clock = new ContractClock();
+    const running = runStarted(clock);
+    const finished = runStarted(clock);
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    for (const migration of MIGRATIONS.slice(0, 2)) old.exec(migration);
+    old.pragma('user_version = 2');
+    for (const [event, status] of [
+      [running, 'running'],
+      [finished, 'failed'],
+    ] as const) {
+      const scratch = new SqliteRunStore({ file: ':memory:', clock });
+      await scratch.startRuns({ provider: 'github', id: event.detail.eventId }, [event]);
+      const { run } = (await scratch.get(event.detail.runId))!;
+      scratch.close();
+      old
+        .prepare(
+          'INSERT INTO runs (id, pipeline, status, created_at, version, snapshot) VALUES (?, ?, ?, ?, 1, ?)',
+        )
+        .run(run.id, run.pipeline, status, run.createdAt, JSON.stringify({ ...run, status }));
+    }
+    old.close();
+
+    // Act
+    const store = new SqliteRunStore({ file, clock });
+
+    // Assess
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect((await store.activeRuns('web')).map((r) => [r.id, r.status])).toEqual([
+      [running.detail.runId, 'running'],
+    ]);
+    expect(await store.activeRuns('web', { phase: 'queued' })).toHaveLength(1);
+    store.close();
+  });
+
   it('refuses a database written by a newer Pushline', () => {
     const file = join(dir, 'newer.db');
     const db = new Database(file);
