@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventBus } from '../ports/event-bus.ts';
 import { type BusLogger, silentBusLogger } from './local-bus.ts';
 import type { OutboxEntry } from './sqlite-rows.ts';
@@ -18,6 +20,12 @@ export interface OutboxOptions {
 }
 
 const BATCH = 100;
+/**
+ * The longest the outbox dispatches before it lets the event loop serve I/O. The handlers' store
+ * calls are synchronous (SQLite), so without a turn of the loop a backlog of runs would keep the
+ * HTTP server — webhooks that must answer GitHub within 10 s, the API — waiting until it is gone.
+ */
+const SLICE_MS = 4;
 
 /**
  * The local transactional outbox: publishes what the store committed, after it was committed.
@@ -43,6 +51,8 @@ export class Outbox {
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** When the current slice of dispatching began (see `SLICE_MS`). */
+  private sliceStarted = performance.now();
 
   constructor(options: OutboxOptions) {
     this.source = options.source;
@@ -126,6 +136,7 @@ export class Outbox {
       const entries = this.source.undispatched({ runId, limit: BATCH });
       if (entries.length === 0) return;
       for (const entry of entries) {
+        await this.yieldIfDue();
         if (this.stopped) return;
         try {
           await this.bus.publish([entry.event]);
@@ -148,6 +159,18 @@ export class Outbox {
           eventId: entry.event.detail.eventId,
         });
       }
+    }
+  }
+
+  /**
+   * Once a slice is used up, waits for the next turn of the event loop (after pending I/O); the
+   * first drain to resume starts the next slice, the others queue behind it for their turn.
+   */
+  private async yieldIfDue(): Promise<void> {
+    while (performance.now() - this.sliceStarted >= SLICE_MS) {
+      const asked = this.sliceStarted;
+      await nextTurn();
+      if (this.sliceStarted === asked) this.sliceStarted = performance.now();
     }
   }
 
