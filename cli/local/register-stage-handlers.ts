@@ -128,7 +128,7 @@ function isLoopback(host: string): boolean {
  * beside the pipeline, never in its way: the bus does not wait for them (a slow Slack must not hold
  * back the next stage; on AWS notify is its own Lambda); the app waits for those under way at close.
  */
-function registerOnBus(app: LocalApp, handlers: StageHandlers): void {
+export function registerOnBus(app: LocalApp, handlers: StageHandlers): void {
   const deliveries = new Set<Promise<void>>();
   const beside =
     (handle: StageHandler): BusHandler =>
