@@ -14,6 +14,7 @@ import { apiReadsFigure } from './figures/api-reads.ts';
 import { awsCostFigure } from './figures/aws-cost.ts';
 import { choreographyFigure } from './figures/choreography.ts';
 import { proxyFigure } from './figures/proxy.ts';
+import { pushToProductionFigure } from './figures/push-to-production.ts';
 import { webhookCpuFigure, webhookThroughputFigure } from './figures/webhook.ts';
 import { type BenchOptions, type Figure, type FigureResult, fmt } from './lib/figure.ts';
 
@@ -22,6 +23,7 @@ export const FIGURES: readonly Figure[] = [
   webhookThroughputFigure,
   proxyFigure,
   choreographyFigure,
+  pushToProductionFigure,
   apiReadsFigure,
   awsCostFigure,
 ];

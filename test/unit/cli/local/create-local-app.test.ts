@@ -74,7 +74,8 @@ describe('createLocalApp', () => {
   it('publishes at start-up what an earlier process committed but never dispatched', async () => {
     app = await open();
     await deliver(app.url, 'd-1');
-    await app.outbox.stop(); // nothing more is published…
+    await app.outbox.drain(); // d-1 is published…
+    await app.outbox.stop(); // …and nothing more is
     await deliver(app.url, 'd-2'); // …so this run's Run Started stays in the backlog
     await app.close();
     const seen: string[] = [];

@@ -73,18 +73,15 @@ describe('Outbox', () => {
     };
     const outbox = new Outbox({ source: store, bus: busy });
 
-    // Act: start the drain, and time a timer due 1 ms later (as an HTTP request would wait)
+    // Act: start the drain, and count what was published when a timer due 1 ms later ran (as an
+    // HTTP request waiting for its turn would)
     const draining = outbox.start();
-    const asked = performance.now();
-    const waited = await new Promise<number>((resolve) =>
-      setTimeout(() => resolve(performance.now() - asked), 1),
-    );
-    const doneBefore = published.length;
+    const doneBefore = await new Promise<number>((resolve) => setTimeout(() => resolve(published.length), 1));
     await draining;
 
-    // Assess: the timer ran long before the 300 ms of work was done, and every event went out
-    expect(waited).toBeLessThan(100);
-    expect(doneBefore).toBeLessThan(100);
+    // Assess: the timer ran long before the work was done (not behind all 300 ms of it), and every
+    // event went out. Counted, not timed: a busy machine makes the slices longer, not fewer.
+    expect(doneBefore).toBeLessThan(150);
     expect(published).toHaveLength(300);
     store.close();
   });
