@@ -14,6 +14,7 @@ import type { RunSummary } from '../domain/concurrency.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
+import { ULID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
   ActiveRunQuery,
@@ -54,7 +55,6 @@ import { RunQueries } from './dynamo-run-queries.ts';
 const MAX_TRANSACTION_ITEMS = 100;
 const DAY_SECONDS = 86_400;
 /** A run id is a ULID: a tail this long is a whole id, found with one `GetItem`. */
-const ULID_LENGTH = 26;
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBDocumentClient | DynamoDBClient;

@@ -13,7 +13,7 @@ export const SHORT_RUN_ID_LENGTH = 8;
 /** The fewest characters of a run id that are looked up (fewer would match most runs). */
 export const MIN_RUN_ID_QUERY = 4;
 
-const ULID_LENGTH = 26;
+export const ULID_LENGTH = 26;
 const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]+$/;
 
 /**

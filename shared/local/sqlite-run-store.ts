@@ -5,7 +5,7 @@ import { type RunSummary, summarize } from '../domain/concurrency.ts';
 import { ConcurrencyError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
-import { SHORT_RUN_ID_LENGTH } from '../domain/run-id.ts';
+import { SHORT_RUN_ID_LENGTH, ULID_LENGTH } from '../domain/run-id.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type {
   ActiveRunQuery,
@@ -199,8 +199,35 @@ export class SqliteRunStore implements RunStore {
    * `runIdMatches` in SQL: the short id (last 8 characters) starts with `partial`, or the id ends
    * with it. A scan of the `runs` ids (no index serves either); thousands of runs take a millisecond.
    */
+  /**
+   * A whole id is one primary-key read; a start of the short id is a range of the `short_id` index;
+   * a tail is read from that index too (its 8-character keys, not the rows). Anything but Crockford
+   * base32 falls back to reading every id.
+   */
   async findRunIds(partial: string, limit: number): Promise<string[]> {
     if (partial.length === 0 || limit < 1) return [];
+    if (partial.length === ULID_LENGTH) {
+      return this.sql('SELECT id FROM runs WHERE id = ?').get(partial) ? [partial] : [];
+    }
+    if (/^[0-9A-Z]+$/.test(partial)) {
+      // A start of the short id: a range of the index. A tail: the index's 8-character keys.
+      const starts =
+        partial.length <= SHORT_RUN_ID_LENGTH
+          ? this.sql("SELECT id FROM runs WHERE short_id >= ? AND short_id < ? || '~'").all(partial, partial)
+          : [];
+      const tails =
+        partial.length >= SHORT_RUN_ID_LENGTH
+          ? this.sql('SELECT id FROM runs WHERE short_id = substr(?, -8) AND substr(id, -length(?)) = ?').all(
+              partial,
+              partial,
+              partial,
+            )
+          : this.sql(
+              'SELECT id FROM runs INDEXED BY runs_by_short_id WHERE substr(short_id, -length(?)) = ?',
+            ).all(partial, partial);
+      const ids = new Set([...starts, ...tails].map((row) => (row as { id: string }).id));
+      return [...ids].sort().reverse().slice(0, limit);
+    }
     const rows = this.sql(
       `SELECT id FROM runs
        WHERE substr(id, -${SHORT_RUN_ID_LENGTH}, length(@partial)) = @partial OR substr(id, -length(@partial)) = @partial

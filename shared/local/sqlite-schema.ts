@@ -87,6 +87,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_active ON runs (pipeline, active_age, id) WHERE phase IS NOT NULL;
   CREATE INDEX runs_active_by_phase ON runs (pipeline, phase, active_age, id) WHERE phase IS NOT NULL;
   `,
+  // 4: short ids (the last 8 characters) found through an index, not by reading every id.
+  `
+  ALTER TABLE runs ADD COLUMN short_id TEXT GENERATED ALWAYS AS (substr(id, -8)) VIRTUAL;
+  CREATE INDEX runs_by_short_id ON runs (short_id, id);
+  `,
 ];
 
 /**
