@@ -7,9 +7,9 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from 'ulidx';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
+import { monotonicUlid } from '../app/new-event.ts';
 import type { RunSummary } from '../domain/concurrency.ts';
 import { ConcurrencyError, ValidationError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
@@ -81,7 +81,7 @@ export class DynamoRunStore implements RunStore {
   private readonly clock: Clock;
   private readonly deliveryTtl: number;
   private readonly queries: RunQueries;
-  private readonly ulid = monotonicFactory();
+  private readonly ulid = monotonicUlid();
 
   constructor({
     client,

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventBus } from '../ports/event-bus.ts';
 import { type BusLogger, silentBusLogger } from './local-bus.ts';
 import type { OutboxEntry } from './sqlite-rows.ts';
@@ -53,6 +52,9 @@ export class Outbox {
   private stopped = false;
   /** When the current slice of dispatching began (see `SLICE_MS`). */
   private sliceStarted = performance.now();
+  /** Drains waiting for a slice, in the order they asked; one is resumed per turn of the loop. */
+  private readonly waiting: (() => void)[] = [];
+  private turnPending = false;
 
   constructor(options: OutboxOptions) {
     this.source = options.source;
@@ -105,6 +107,8 @@ export class Outbox {
     this.immediates.clear();
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
+    this.turnPending = false;
+    for (const resume of this.waiting.splice(0)) resume(); // they see `stopped` and end
     await this.idle();
   }
 
@@ -122,6 +126,7 @@ export class Outbox {
     }
     const loop = this.drainRun(runId).finally(() => {
       this.active.delete(runId);
+      this.resumeNext();
       // A commit landed between the loop's last read and its end: go round again.
       if (this.dirty.delete(runId)) this.schedule(runId);
     });
@@ -163,15 +168,35 @@ export class Outbox {
   }
 
   /**
-   * Once a slice is used up, waits for the next turn of the event loop (after pending I/O); the
-   * first drain to resume starts the next slice, the others queue behind it for their turn.
+   * Once the slice is used up, waits its turn: drains that must wait queue up, and each turn of the
+   * event loop (after pending I/O) resumes the first of them with a fresh slice — one resumed per
+   * turn, however many wait, so a backlog of thousands of runs costs no more per turn than one.
    */
   private async yieldIfDue(): Promise<void> {
-    while (performance.now() - this.sliceStarted >= SLICE_MS) {
-      const asked = this.sliceStarted;
-      await nextTurn();
-      if (this.sliceStarted === asked) this.sliceStarted = performance.now();
-    }
+    if (performance.now() - this.sliceStarted < SLICE_MS) return;
+    await new Promise<void>((resume) => {
+      this.waiting.push(resume);
+      this.nextTurn();
+    });
+  }
+
+  private nextTurn(): void {
+    if (this.turnPending || this.stopped || this.waiting.length === 0) return;
+    this.turnPending = true;
+    const immediate = setImmediate(() => {
+      this.immediates.delete(immediate);
+      this.turnPending = false;
+      this.sliceStarted = performance.now();
+      this.waiting.shift()?.();
+      // The resumed drain may wait on a slow handler's I/O: the next turn resumes the next drain.
+      this.nextTurn();
+    });
+    this.immediates.add(immediate);
+  }
+
+  /** A drain ended within the slice: the next waiting drain gets the rest of it. */
+  private resumeNext(): void {
+    if (this.waiting.length > 0 && performance.now() - this.sliceStarted < SLICE_MS) this.waiting.shift()?.();
   }
 
   private retryLater(runId: string): void {

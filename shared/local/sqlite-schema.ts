@@ -105,6 +105,9 @@ export function prepareDatabase(db: Database.Database, { busyTimeoutMs = 5000 } 
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   db.pragma('foreign_keys = ON');
+  // A 32 MB page cache (SQLite's default is 2 MB): a store of thousands of runs keeps its indexes
+  // and recent snapshots in memory instead of reading them back from the file on every step.
+  db.pragma('cache_size = -32000');
   migrate(db);
 }
 
