@@ -4,14 +4,16 @@
  * table with the goal and pass/miss, and written to bench/results.json. Not a test: CI never runs
  * it (test/unit/bench/smoke.test.ts runs it at a tiny scale, asserting no timing).
  *
- * `--quick`: one short round per figure, smaller counts — under a minute. `npm run bench:bundles`
- * is figure 1's separate, longer measurement (it needs a Node 22: BENCH_NODE).
+ * `--quick`: one short round per figure, smaller counts — under a minute. Figure 1 times the Lambda
+ * bundles with BENCH_NODE (a Node 22, as Lambda runs; docs/aws.md says where to get one) or this
+ * node; `npm run bench:bundles` is its older table against the naive bundle and a DynamoDB floor.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { apiReadsFigure } from './figures/api-reads.ts';
 import { awsCostFigure } from './figures/aws-cost.ts';
+import { bundlesFigure } from './figures/bundles.ts';
 import { choreographyFigure } from './figures/choreography.ts';
 import { proxyFigure } from './figures/proxy.ts';
 import { pushToProductionFigure } from './figures/push-to-production.ts';
@@ -19,6 +21,7 @@ import { webhookCpuFigure, webhookThroughputFigure } from './figures/webhook.ts'
 import { type BenchOptions, type Figure, type FigureResult, fmt } from './lib/figure.ts';
 
 export const FIGURES: readonly Figure[] = [
+  bundlesFigure,
   webhookCpuFigure,
   webhookThroughputFigure,
   proxyFigure,
