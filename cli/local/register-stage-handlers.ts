@@ -7,6 +7,7 @@ import { makeManualRun } from '../../shared/app/manual-run.ts';
 import { makePipelineOperations } from '../../shared/app/pipeline-operations.ts';
 import { makeRedeploy } from '../../shared/app/redeploy.ts';
 import { makeRunOperations } from '../../shared/app/run-operations.ts';
+import { artifactsProblem } from '../../shared/local/deploy/start-problems.ts';
 import { GitRefResolver } from '../../shared/local/git-ref-resolver.ts';
 import type { BusHandler } from '../../shared/local/local-bus.ts';
 import { manualRunRoutes } from '../../shared/local/manual-run-routes.ts';
@@ -67,7 +68,13 @@ export async function mountOperations(app: LocalApp, { builder, deployer }: Loca
     people: () => app.config().people,
     logger: app.logger,
   };
-  const operations = { ...makeRunOperations({ ...deps, builder, deployer }), redeploy: makeRedeploy(deps) };
+  const operations = {
+    ...makeRunOperations({ ...deps, builder, deployer }),
+    redeploy: makeRedeploy({
+      ...deps,
+      releaseProblem: (run) => artifactsProblem({ artifacts: run.build?.artifacts ?? {} }),
+    }),
+  };
   const token = await app.secrets.get('PUSHLINE_TOKEN');
   const access = token
     ? ({ kind: 'token', token } as const)

@@ -2,6 +2,7 @@ import type { StageHandlers } from '../../functions/stage-handlers.ts';
 import { describeError } from '../../shared/app/error-policy.ts';
 import { recoverRuns } from '../../shared/app/recover-runs.ts';
 import { readRecord } from '../../shared/local/buildspec/build-record.ts';
+import { pruneDataFolder } from '../../shared/local/data-retention.ts';
 import { LocalBuilder } from '../../shared/local/local-builder.ts';
 import { runEvery } from '../../shared/local/timer-scheduler.ts';
 import type { LocalApp } from './create-local-app.ts';
@@ -17,7 +18,8 @@ import type { LocalAdapters } from './local-adapters.ts';
  *    again, and each running run goes on or ends with the reason (`recoverRuns`) — before the
  *    backlog, so that production serves its last release before any canary;
  * 3. **resume** the canary checks (in-process timers died with the old process);
- * 4. start the **watchdog**, the backstop of every stage.
+ * 4. start the **watchdog**, the backstop of every stage;
+ * 5. start **retention**: a pass now, in the background, then every hour (`pruneDataFolder`).
  */
 export async function startUp(
   app: LocalApp,
@@ -29,6 +31,7 @@ export async function startUp(
   const resumed = await handlers['judge-canary'].resume();
   if (resumed) app.logger.info('canary checks resumed', { runs: resumed });
   startWatchdog(app, handlers);
+  startRetention(app);
 }
 
 async function reap(app: LocalApp, { deployer }: LocalAdapters): Promise<void> {
@@ -57,6 +60,37 @@ async function recover(app: LocalApp, { builder, deployer }: LocalAdapters, hand
     finishBuild: handlers['finish-build'].onOutcome,
     finishDeployment: handlers['finish-deployment'].onOutcome,
     logger: app.logger,
+  });
+}
+
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Keeps the data folder bounded (the pipeline file's `retention`): a pass at start-up without
+ * holding it up, then every hour. A pass that fails is logged and tried again at the next one; a
+ * pass under way is awaited at close, before the database closes.
+ */
+function startRetention(app: LocalApp): void {
+  const deps = {
+    dataDir: app.dataDir,
+    store: app.store,
+    retention: () => app.config().retention,
+    pipelines: () => app.config().pipelines.map((p) => p.name),
+    clock: app.clock,
+    logger: app.logger,
+  };
+  let pass: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    pass = pruneDataFolder(deps).catch((error) =>
+      app.logger.error('retention failed; it runs again within the hour', { error: describeError(error) }),
+    );
+    return pass;
+  };
+  void prune();
+  const stop = runEvery(RETENTION_EVERY_MS, prune);
+  app.onClose(async () => {
+    stop();
+    await pass;
   });
 }
 

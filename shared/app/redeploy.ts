@@ -13,6 +13,8 @@ export interface RedeployDeps {
   clock: Clock;
   pipelines: (name: string) => PipelineConfig | undefined;
   people: () => PushlineFile['people'];
+  /** Why the release's build cannot be deployed from where it lies (local: its artifacts are gone). */
+  releaseProblem?: (run: Run) => Promise<string | undefined>;
   logger?: Logger;
 }
 
@@ -41,7 +43,7 @@ export function makeRedeploy(deps: RedeployDeps) {
     if (!by?.trim()) throw new ValidationError('who redeploys (by) is required');
     const earlier = (await deps.store.get(runId))?.run;
     if (!earlier) throw new NotFoundError(`run ${runId} does not exist`);
-    const why = notRedeployable(earlier);
+    const why = notRedeployable(earlier) ?? (await deps.releaseProblem?.(earlier));
     if (why)
       throw new ConflictError(`run ${runId} ${why}`, { run: { id: earlier.id, status: earlier.status } });
     if (!deps.pipelines(earlier.pipeline)) {

@@ -242,6 +242,18 @@ export const PipelineConfig = z
   })
   .superRefine((pipeline, ctx) => checkPipeline(pipeline, reporter(ctx)), ALWAYS);
 
+/**
+ * What local mode's data folder keeps (`shared/domain/retention.ts` decides, on a schedule): the
+ * artifacts of the last `releases` production releases of each pipeline (what a redeploy starts
+ * from), every other build's folder (log, artifacts) for `builds` after it ended — its artifacts
+ * only until its run ends — and finished runs with their event logs for `runs` after they started.
+ */
+export const RetentionConfig = z.strictObject({
+  releases: z.number().int().min(1).max(1000).default(5),
+  builds: Duration.default(14 * 86_400),
+  runs: Duration.default(365 * 86_400),
+});
+
 /** One person, by name, with the identities that act for them (a Slack user id, Git host logins). */
 export const Person = z.strictObject({
   slack: z.string().min(1).optional(),
@@ -254,6 +266,7 @@ export const PushlineFile = z
     version: z.literal(1).default(1),
     /** People by name: approvers are named here, and a Slack user or a login maps to its name. */
     people: z.record(z.string().min(1), Person).default({}),
+    retention: RetentionConfig.default(RetentionConfig.parse({})),
     pipelines: z
       .array(PipelineConfig)
       .min(1, 'declare at least one pipeline')
@@ -281,6 +294,7 @@ export const PushlineFile = z
 
 export type PipelineConfig = z.output<typeof PipelineConfig>;
 export type Person = z.output<typeof Person>;
+export type RetentionConfig = z.output<typeof RetentionConfig>;
 export type PushlineFile = z.output<typeof PushlineFile>;
 export type CanaryConfig = z.output<typeof CanaryConfig>;
 export type CanaryMetric = z.output<typeof CanaryMetric>;

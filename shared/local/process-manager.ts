@@ -52,11 +52,13 @@ export interface ManagedProcess {
 }
 
 /** What a pid file under `<dataDir>/processes/` says; `reapOrphans` trusts nothing else. */
-interface PidFile {
+export interface PidFile {
   id: string;
   pid: number;
   startTime?: string;
   command: string;
+  /** Where the app runs (its release's artifacts); absent in files of older versions. */
+  cwd?: string;
   port: number;
   logFile: string;
   startedAt: string;
@@ -138,6 +140,7 @@ export class ProcessManager {
       pid: child.pid,
       startTime: processStartTime(child.pid),
       command: spec.command,
+      cwd: spec.cwd,
       port: spec.port,
       logFile: spec.logFile,
       startedAt: this.clock.now().toISOString(),
@@ -200,6 +203,24 @@ export class ProcessManager {
   private pidFile(id: string): string {
     return join(this.dir, `${id}.json`);
   }
+}
+
+/** The pid files under `<dataDir>/processes/` that can be read (a torn one is skipped). */
+export function readPidFiles(dataDir: string): PidFile[] {
+  const dir = join(dataDir, 'processes');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    try {
+      return [JSON.parse(readFileSync(join(dir, name), 'utf8')) as PidFile];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**

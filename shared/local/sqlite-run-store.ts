@@ -196,10 +196,6 @@ export class SqliteRunStore implements RunStore {
   }
 
   /**
-   * `runIdMatches` in SQL: the short id (last 8 characters) starts with `partial`, or the id ends
-   * with it. A scan of the `runs` ids (no index serves either); thousands of runs take a millisecond.
-   */
-  /**
    * A whole id is one primary-key read; a start of the short id is a range of the `short_id` index;
    * a tail is read from that index too (its 8-character keys, not the rows). Anything but Crockford
    * base32 falls back to reading every id.
@@ -303,6 +299,44 @@ export class SqliteRunStore implements RunStore {
       });
     }
     return expectedVersion + 1;
+  }
+
+  /**
+   * Deletes up to `limit` finished runs created before `startedBefore`, oldest first, with their event log, notes, attributes and refs, in one
+   * transaction; `keep` is never deleted. Deliveries seen before then go too (GitHub redelivers
+   * for days, not months). Answers the ids deleted; call again while it deletes `limit`. Local only.
+   */
+  pruneRuns(options: { startedBefore: Date; keep?: ReadonlySet<string>; limit?: number }): string[] {
+    const bound = options.startedBefore.toISOString();
+    const keep = options.keep ?? new Set<string>();
+    const limit = options.limit ?? 500;
+    return this.db
+      .transaction(() => {
+        const candidates = this.sql(
+          "SELECT id FROM runs WHERE created_at < ? AND status <> 'running' ORDER BY created_at, id LIMIT ?",
+        ).all(bound, limit + keep.size) as { id: string }[];
+        const ids = candidates
+          .map((row) => row.id)
+          .filter((id) => !keep.has(id))
+          .slice(0, limit);
+        for (const id of ids) {
+          for (const table of ['events', 'notes', 'attributes', 'refs']) {
+            this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+          }
+          this.sql('DELETE FROM runs WHERE id = ?').run(id);
+        }
+        this.sql('DELETE FROM deliveries WHERE seen_at < ?').run(bound);
+        return ids;
+      })
+      .immediate();
+  }
+
+  /**
+   * Writes the write-ahead log back into the database and truncates it: the WAL otherwise keeps its
+   * high-water size (megabytes) for ever. Space freed by deleted runs is reused by later writes.
+   */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** Applied entries not yet published, in commit order (so per run in `seq` order). Local only. */

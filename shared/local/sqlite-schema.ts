@@ -92,6 +92,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN short_id TEXT GENERATED ALWAYS AS (substr(id, -8)) VIRTUAL;
   CREATE INDEX runs_by_short_id ON runs (short_id, id);
   `,
+  // 5: retention finds old runs, and deletes their refs and old deliveries, without scanning
+  // (SqliteRunStore.pruneRuns).
+  `
+  CREATE INDEX runs_by_created ON runs (created_at, id);
+  CREATE INDEX refs_by_run ON refs (run_id);
+  CREATE INDEX deliveries_by_seen ON deliveries (seen_at);
+  `,
 ];
 
 /**

@@ -36,7 +36,7 @@ export const SLACK_RETRY: RetryOptions = { retries: 2, factor: 2, minTimeout: 25
 
 export interface BuildNotifiersOptions {
   secrets: SecretSource;
-  file: PushlineFile;
+  file: Pick<PushlineFile, 'version' | 'people' | 'pipelines'>;
   store: RunStore;
   clock: Clock;
   /** `local` always adds the console notifier. */
@@ -160,7 +160,7 @@ export async function buildNotifiers(options: BuildNotifiersOptions): Promise<No
 }
 
 /** Every secret name the notifiers of this pipeline file may read (the webhook names included). */
-export function notifySecretNames(file: PushlineFile): string[] {
+export function notifySecretNames(file: Pick<PushlineFile, 'version' | 'people' | 'pipelines'>): string[] {
   const names = new Set<string>(Object.values(NOTIFY_SECRETS));
   for (const pipeline of file.pipelines) {
     const webhook = pipeline.notifications.slack?.webhook;

@@ -16,6 +16,8 @@ export interface BuildRecord {
   endedAt?: string;
   phase?: string;
   reason?: string;
+  /** When the retention policy removed its `artifacts/` (the log and this record stay a while). */
+  artifactsRemovedAt?: string;
 }
 
 /**

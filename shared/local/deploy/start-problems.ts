@@ -1,16 +1,20 @@
 import { stat } from 'node:fs/promises';
-import type { DeployRequest, Environment } from '../../ports/deployer.ts';
+import type { Environment } from '../../ports/deployer.ts';
+import { artifactsGoneReason } from '../data-retention.ts';
 import { ProcessStartError } from '../process-manager.ts';
 
 /**
  * Why the build's artifacts cannot start an app, or `undefined` when they can: the build left no
- * artifacts directory, or it is gone (a data folder cleaned by hand).
+ * artifacts directory, or it is gone (removed by the retention policy, or a data folder cleaned by hand).
  */
-export async function artifactsProblem(request: DeployRequest): Promise<string | undefined> {
+export async function artifactsProblem(request: {
+  artifacts: { location?: string | undefined };
+}): Promise<string | undefined> {
   const dir = request.artifacts.location;
   if (!dir) return 'the build left no artifacts directory to start the app from';
   const info = await stat(dir).catch(() => undefined);
-  return info?.isDirectory() ? undefined : `the artifacts directory ${dir} does not exist`;
+  if (info?.isDirectory()) return undefined;
+  return (await artifactsGoneReason(dir)) ?? `the artifacts directory ${dir} does not exist`;
 }
 
 /** The reason given when a pipeline has no local target for an environment. */

@@ -7,13 +7,15 @@ describe('parseDuration', () => {
     ['5m', 300],
     ['1h30m', 5400],
     ['1h 2m 3s', 3723],
+    ['14d', 1_209_600],
+    ['1d 12h', 129_600],
     ['45', 45],
     [90, 90],
   ])('reads %p as %p seconds', (input, seconds) => {
     expect(parseDuration(input)).toBe(seconds);
   });
 
-  it.each(['', 'm', '5x', '1d', '-3', 'abc'])('refuses %p', (input) => {
+  it.each(['', 'm', 'd', '5x', '1w', '1h1d', '-3', 'abc'])('refuses %p', (input) => {
     expect(parseDuration(input)).toBeUndefined();
   });
 });

@@ -60,7 +60,7 @@ describe('parsePipelineFile', () => {
 
     // Act / Assess: the merge itself worked, or the target would lack its application
     expect(problemsOf(text)).toEqual([
-      '1  x-target: unknown key; expected one of version, people, pipelines',
+      '1  x-target: unknown key; expected one of version, people, retention, pipelines',
     ]);
   });
 

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../../../shared/local/sqlite-run-store.ts';
 import { MIGRATIONS } from '../../../../shared/local/sqlite-schema.ts';
 import { ContractClock, describeRunStoreContract, runStarted } from '../../../contract/run-store.contract.ts';
+import { runEvents } from '../../../support/runs.ts';
 
 describeRunStoreContract('SqliteRunStore', (clock) => new SqliteRunStore({ file: ':memory:', clock }));
 
@@ -140,6 +141,45 @@ describe('SqliteRunStore', () => {
 
     await expect(store.list({ cursor: 'not a cursor' })).rejects.toThrow(/not a cursor/);
     await expect(store.list({ cursor: 'abc' })).rejects.toThrow(/not a cursor/);
+    store.close();
+  });
+
+  it('prunes finished runs created before a date with everything beside them, in batches, keeping what it is told', async () => {
+    const clock = new ContractClock();
+    const store = new SqliteRunStore({ file: ':memory:', clock });
+    const seed = async (progress: 'failed' | 'building', at: Date) => {
+      const [first, ...rest] = runEvents(progress, { createdAt: at });
+      const runId = first!.detail.runId;
+      await store.startRuns({ provider: 'github', id: `d-${runId}` }, [first!]);
+      await store.append(runId, 1, rest);
+      await store.link({ kind: 'build', id: `b-${runId}` }, runId);
+      await store.addNote(runId, { at: at.toISOString(), kind: 'note', message: 'hello' });
+      await store.setAttribute(runId, 'k', 'v');
+      return runId;
+    };
+    const day = (n: number) => new Date(Date.parse('2025-03-01T09:00:00.000Z') + n * 86_400_000);
+    const old = [await seed('failed', day(0)), await seed('failed', day(1)), await seed('failed', day(2))];
+    const kept = await seed('failed', day(0));
+    const running = await seed('building', day(0));
+    const recent = await seed('failed', day(9));
+    clock.advance(10 * 86_400);
+
+    const first = store.pruneRuns({ startedBefore: day(5), keep: new Set([kept]), limit: 2 });
+    const second = store.pruneRuns({ startedBefore: day(5), keep: new Set([kept]), limit: 2 });
+
+    expect([...first, ...second].sort()).toEqual([...old].sort());
+    expect(second).toHaveLength(1);
+    for (const id of old) {
+      expect(await store.get(id)).toBeUndefined();
+      expect(await store.log(id)).toEqual([]);
+      expect(await store.notes(id)).toEqual([]);
+      expect(await store.getAttribute(id, 'k')).toBeUndefined();
+      expect(await store.findByRef({ kind: 'build', id: `b-${id}` })).toBeUndefined();
+    }
+    for (const id of [kept, running, recent]) expect(await store.get(id)).toBeDefined();
+    // Deliveries are remembered by when they were seen (the store's clock: all at 2025-03-01).
+    const table = store.db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number };
+    expect(table.n).toBe(0);
     store.close();
   });
 });
