@@ -245,11 +245,13 @@ export const PipelineConfig = z
 /**
  * What local mode's data folder keeps (`shared/domain/retention.ts` decides, on a schedule): the
  * artifacts of the last `releases` production releases of each pipeline (what a redeploy starts
- * from), every other build's folder (log, artifacts) for `builds` after it ended — its artifacts
- * only until its run ends — and finished runs with their event logs for `runs` after they started.
+ * from); every other build's artifacts for `artifacts` after it ended (a retry or a redeploy of its
+ * run needs them) and its folder (log, record) for `builds`; finished runs with their event logs
+ * for `runs` after they started.
  */
 export const RetentionConfig = z.strictObject({
   releases: z.number().int().min(1).max(1000).default(5),
+  artifacts: Duration.default(86_400),
   builds: Duration.default(14 * 86_400),
   runs: Duration.default(365 * 86_400),
 });

@@ -27,7 +27,7 @@ export interface RetentionFacts {
 export interface RetentionPlan {
   /** Folders to remove whole: log, artifacts, build.json. */
   removeBuilds: RetainedBuild[];
-  /** Builds whose artifacts go (their log stays until `retention.builds` has passed). */
+  /** Builds whose artifacts go (`retention.artifacts` after they ended; the log stays longer). */
   removeArtifacts: RetainedBuild[];
   /** Finished runs that started before this go, with their event logs, unless a release keeps them. */
   runsStartedBefore: Date;
@@ -37,8 +37,8 @@ export interface RetentionPlan {
  * What the data folder may drop now, decided purely from the facts (`pruneDataFolder` gathers them
  * and carries the plan out). Never touched: a build still running, a build of a running run, the
  * build of one of the last `releases` production releases (a redeploy starts from its artifacts),
- * and a build an app process runs from. Every other build loses its artifacts once its run ended,
- * and its whole folder `builds` after it ended.
+ * and a build an app process runs from. Every other build loses its artifacts `artifacts` after it
+ * ended (its run has ended too), and its whole folder `builds` after it ended.
  */
 export function planRetention(facts: RetentionFacts): RetentionPlan {
   const now = facts.now.getTime();
@@ -51,11 +51,9 @@ export function planRetention(facts: RetentionFacts): RetentionPlan {
     if (build.status === 'IN_PROGRESS' || facts.runningRuns.has(build.runId)) continue;
     if (facts.releaseBuilds.has(build.buildId) || facts.servingBuilds.has(build.buildId)) continue;
     const ended = Date.parse(build.endedAt ?? build.startedAt);
-    if (!Number.isFinite(ended) || now - ended >= facts.retention.builds * 1000) {
-      plan.removeBuilds.push(build);
-    } else if (build.hasArtifacts) {
-      plan.removeArtifacts.push(build);
-    }
+    const age = Number.isFinite(ended) ? now - ended : Number.POSITIVE_INFINITY;
+    if (age >= facts.retention.builds * 1000) plan.removeBuilds.push(build);
+    else if (build.hasArtifacts && age >= facts.retention.artifacts * 1000) plan.removeArtifacts.push(build);
   }
   return plan;
 }

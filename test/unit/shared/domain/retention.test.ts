@@ -4,7 +4,7 @@ import { planRetention, type RetainedBuild } from '../../../../shared/domain/ret
 
 const NOW = new Date('2026-06-30T12:00:00.000Z');
 const DAY = 86_400_000;
-const retention = RetentionConfig.parse({ releases: 2, builds: '7d', runs: '30d' });
+const retention = RetentionConfig.parse({ releases: 2, artifacts: '1d', builds: '7d', runs: '30d' });
 
 function build(id: string, endedDaysAgo: number, overrides: Partial<RetainedBuild> = {}): RetainedBuild {
   return {
@@ -33,8 +33,13 @@ function plan(
 }
 
 describe('planRetention', () => {
-  it('removes a finished build folder once `builds` has passed since it ended, and only its artifacts before', () => {
-    const result = plan([build('old', 8), build('recent', 1), build('bare', 1, { hasArtifacts: false })]);
+  it('removes a build folder `builds` after it ended, and its artifacts `artifacts` after it ended', () => {
+    const result = plan([
+      build('old', 8),
+      build('recent', 2),
+      build('bare', 2, { hasArtifacts: false }),
+      build('fresh', 0.5),
+    ]);
 
     expect(result.removeBuilds.map((b) => b.buildId)).toEqual(['old']);
     expect(result.removeArtifacts.map((b) => b.buildId)).toEqual(['recent']);
@@ -72,7 +77,12 @@ describe('planRetention', () => {
     expect(plan([]).runsStartedBefore).toEqual(new Date(NOW.getTime() - 30 * DAY));
   });
 
-  it('has defaults a new user can live with: 5 releases, builds for 14 days, runs for a year', () => {
-    expect(RetentionConfig.parse({})).toEqual({ releases: 5, builds: 14 * 86_400, runs: 365 * 86_400 });
+  it('has defaults a new user can live with: 5 releases, artifacts for a day, builds for 14 days, runs for a year', () => {
+    expect(RetentionConfig.parse({})).toEqual({
+      releases: 5,
+      artifacts: 86_400,
+      builds: 14 * 86_400,
+      runs: 365 * 86_400,
+    });
   });
 });

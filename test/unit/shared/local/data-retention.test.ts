@@ -30,7 +30,7 @@ beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'pushline-retention-'));
   clock = new FakeClock(T0);
   store = new SqliteRunStore({ file: join(dataDir, 'pushline.db'), clock });
-  retention = RetentionConfig.parse({ releases: 2, builds: '3d', runs: '10d' });
+  retention = RetentionConfig.parse({ releases: 2, artifacts: '1d', builds: '3d', runs: '10d' });
 });
 afterEach(() => {
   store.close();
@@ -157,11 +157,14 @@ describe('pruneDataFolder', () => {
     );
   });
 
-  it('removes the artifacts of an ended run at once, keeps its log, and says why a redeploy of it is refused', async () => {
+  it('removes the artifacts of an ended run after a day, keeps its log, and says why a redeploy of it is refused', async () => {
     const release = await runWithBuild('succeeded');
     retention = RetentionConfig.parse({ releases: 1 });
     clock.advance(60);
     await runWithBuild('succeeded');
+    clock.advance(DAY - 120);
+    expect(await pruneDataFolder(deps())).toMatchObject({ artifactsRemoved: 0 });
+    clock.advance(60);
 
     const report = await pruneDataFolder(deps());
 
