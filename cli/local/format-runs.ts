@@ -1,5 +1,6 @@
 import { shortRunId } from '../../shared/domain/run-id.ts';
 import type { EventView, RunDetail, RunSummary, StageView } from '../../shared/local/api-routes.ts';
+import { printable } from '../../shared/notify/printable.ts';
 
 const GLYPH: Record<StageView['status'], string> = {
   succeeded: '✓',
@@ -31,7 +32,7 @@ function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return printable([line(header), ...rows.map(line)].join('\n'), { keepLines: true });
 }
 
 /** The `pushline runs` table, newest first. */
@@ -147,5 +148,5 @@ export function formatRunDetail(run: RunDetail, facts: RunFacts = {}): string {
   if (run.notes.length > 0) {
     lines.push('', 'Notes', ...run.notes.map((n) => `  ${n.at.slice(11, 19)}  ${n.kind}: ${n.message}`));
   }
-  return lines.join('\n');
+  return printable(lines.join('\n'), { keepLines: true });
 }

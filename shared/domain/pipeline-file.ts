@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { problemsOf } from './config-problems.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { PushlineFile } from './pipeline-config.ts';
@@ -12,6 +12,19 @@ export type PipelineFileResult = { ok: true; file: PushlineFile } | { ok: false;
  * 1-based YAML line it points at, sorted by line. YAML anchors, aliases and `<<` merges work.
  */
 export function parsePipelineFile(text: string): PipelineFileResult {
+  // A hostile or runaway file is refused before it costs seconds to parse and check.
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FILE_BYTES) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '(file)',
+          message: `the file is ${bytes} bytes; a pipeline file may be at most ${MAX_FILE_BYTES}`,
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -25,6 +38,8 @@ export function parsePipelineFile(text: string): PipelineFileResult {
       })),
     };
   }
+  const tooLong = longLists(doc, lineCounter);
+  if (tooLong.length > 0) return { ok: false, problems: tooLong };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -46,6 +61,29 @@ export function parsePipelineFile(text: string): PipelineFileResult {
       return line === undefined ? problem : { ...problem, line };
     });
   return { ok: false, problems: sortByLine(problems) };
+}
+
+/** A pipeline file is a few kilobytes; this bounds the time a bad one can take to refuse. */
+export const MAX_FILE_BYTES = 256 * 1024;
+/** No list of the file (pipelines, globs, metrics, windows) needs more items. */
+export const MAX_LIST_ITEMS = 1000;
+
+/** Every list longer than `MAX_LIST_ITEMS`, with its line (before any of it is checked). */
+function longLists(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Seq(_key, node) {
+      if (node.items.length <= MAX_LIST_ITEMS) return undefined;
+      const line = node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      problems.push({
+        path: '(list)',
+        message: `a list of ${node.items.length} items; lists may have at most ${MAX_LIST_ITEMS}`,
+        ...(line ? { line } : {}),
+      });
+      return visit.SKIP;
+    },
+  });
+  return problems;
 }
 
 /** Like `parsePipelineFile`, for start-up and packaging: the file, or a `ConfigError` listing every problem. */

@@ -36,8 +36,17 @@ export interface HttpServerOptions {
   routes?: readonly Route[];
   /** Bodies above this get 413 before the rest is read. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How long a client may take to send its headers, and its whole request (default 10 s and 30 s;
+   * Node's own are 60 s and 5 min): a slow client (slowloris) is cut off, the others are served.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   logger?: BusLogger;
 }
+
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The local HTTP server (node:http, no framework): a tiny router over `Route`s, JSON errors
@@ -55,9 +64,23 @@ export class LocalHttpServer {
     this.routes = [...(options.routes ?? [])];
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.logger = options.logger ?? silentBusLogger;
-    this.server = createServer((req, res) => {
-      this.serve(req, res).catch((error) => this.fail(res, error));
-    });
+    const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    this.server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout),
+        // Timeouts are checked this often (Node's default, 30 s, would let a slow client stay 40 s).
+        connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      },
+      (req, res) => {
+        this.serve(req, res).catch((error) => this.fail(res, error));
+      },
+    );
+  }
+
+  /** The routes mounted now (method and path), for a caller that lists or exercises them. */
+  get mounted(): readonly Pick<Route, 'method' | 'path'>[] {
+    return this.routes.map(({ method, path }) => ({ method, path }));
   }
 
   /** Adds a route (routes may be added after `listen`: the dashboard, a builder's callback). */

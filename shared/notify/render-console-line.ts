@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import type { Run, RunStatus } from '../domain/run.ts';
 import { shortRunId } from '../domain/run-id.ts';
+import { printable } from './printable.ts';
 import { pushLabel } from './render-parts.ts';
 import { CONSOLE_STAGE_ICON, runDuration, stageDuration } from './stage-facts.ts';
 
@@ -16,9 +17,14 @@ const RUN_ICON: Record<RunStatus, string> = {
 
 /**
  * One readable line per stage change for the terminal, from the run's current state:
- * `web  #766747SE  build ✔ succeeded (42s, 18 tests)` (the run's short id, as `pushline runs` shows it). Pure.
+ * `web  #766747SE  build ✔ succeeded (42s, 18 tests)` (the run's short id, as `pushline runs` shows it),
+ * with no control character from the push or a reason (`printable`). Pure.
  */
 export function renderConsoleLine(run: Run, event: PipelineEvent, now: Date): string {
+  return printable(consoleLine(run, event, now));
+}
+
+function consoleLine(run: Run, event: PipelineEvent, now: Date): string {
   const prefix = `${run.pipeline}  #${shortRunId(run.id)}  `;
   if (event.detailType === 'Run Started') return `${prefix}run ▶ started  ${pushLabel(run)}`;
   if (event.detailType === 'Run Finished') {

@@ -6,10 +6,18 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** `<url|label>`, or the escaped label alone when there is no URL. */
+/**
+ * `<url|label>`, or the escaped label alone when there is no URL. The URL is built from outside
+ * text too (a repository, a branch): `<`, `>`, `|` and white space in it are percent-encoded, so it
+ * cannot end the link early and smuggle a `<!channel>` in.
+ */
 export function mrkdwnLink(url: string | undefined, label: string): string {
   const text = escapeMrkdwn(label).replace(/\|/g, '¦');
-  return url ? `<${url}|${text}>` : text;
+  return url ? `<${safeUrl(url)}|${text}>` : text;
+}
+
+function safeUrl(url: string): string {
+  return url.replace(/[<>|\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** Cuts text to `max` characters (Slack: 3000 per section text, 150 per header). */

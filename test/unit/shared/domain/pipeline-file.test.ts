@@ -217,6 +217,35 @@ describe('parsePipelineFile', () => {
     expect(!found.ok && found.problems[0]!.message).toMatch(/alias/i);
   });
 
+  it('refuses a file over 256 KiB and a list over 1,000 items at once, before checking any of it', () => {
+    // Prepare: a list of 200,000 branches (1.5 MB), and one of 5,000 under the size limit
+    const branches = (n: number) => Array.from({ length: n }, (_, i) => `b${i}`).join(', ');
+    const huge = lines(
+      'pipelines:',
+      '  - name: web',
+      '    source: { github: acme/web }',
+      `    on: { branches: [${branches(200_000)}] }`,
+    );
+    const long = lines(
+      'pipelines:',
+      '  - name: web',
+      '    source: { github: acme/web }',
+      `    on: { branches: [${branches(5000)}] }`,
+    );
+
+    // Act
+    const started = Date.now();
+    const [hugeProblems, longProblems] = [problemsOf(huge), problemsOf(long)];
+    const took = Date.now() - started;
+
+    // Assess
+    expect(hugeProblems).toEqual([
+      expect.stringMatching(/the file is \d+ bytes; a pipeline file may be at most 262144/),
+    ]);
+    expect(longProblems).toEqual(['4  (list): a list of 5000 items; lists may have at most 1000']);
+    expect(took).toBeLessThan(2000);
+  });
+
   it('never throws, whatever the text', () => {
     fc.assert(
       fc.property(
