@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,22 @@ function runDemo(args: string[], env: Record<string, string>): Promise<Demo> {
   });
 }
 
+/**
+ * The files under `dir` that hold one of `secrets`, and which: every log, build, database and
+ * checkout file, but the one file meant to hold the webhook secret (`webhook-secret`, 0600).
+ */
+function secretsIn(dir: string, secrets: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === 'webhook-secret') continue;
+    const path = join(entry.parentPath, entry.name);
+    if (statSync(path).size > 64 * 1024 * 1024) continue;
+    const bytes = readFileSync(path);
+    for (const secret of secrets) if (bytes.includes(secret)) found.push(`${path}: ${secret}`);
+  }
+  return found;
+}
+
 /** Every text of a Block Kit message, for searching. */
 const textOf = (message: unknown) => JSON.stringify(message);
 
@@ -80,6 +96,8 @@ describe('pushline demo', () => {
       // Assess
       expect(demo.output).toContain('All three runs ended as expected.');
       expect(demo.code).toBe(0);
+      // The webhook URL is a secret too: it is never printed.
+      expect(demo.output).not.toContain('/services/T0/B0/demo');
       const posts = slack.requests.map((r) => r.parsed as { blocks?: { type: string }[] });
       expect(slack.requests.every((r) => r.path === '/services/T0/B0/demo')).toBe(true);
       expect(posts.length).toBeLessThanOrEqual(9);
@@ -119,8 +137,14 @@ describe('pushline demo', () => {
       const dir = join(parent, 'demo');
 
       // Act
-      const demo = await runDemo(['--dir', dir, '--slack-api-url', `${slack.url}/api/`], {
+      const secrets = {
         SLACK_BOT_TOKEN: 'xoxb-demo-token',
+        SLACK_SIGNING_SECRET: 'demo-signing-secret-9c1e',
+        GITHUB_WEBHOOK_SECRET: 'demo-webhook-secret-7f3a',
+        PUSHLINE_TOKEN: 'demo-api-token-51b2',
+      };
+      const demo = await runDemo(['--dir', dir, '--slack-api-url', `${slack.url}/api/`], {
+        ...secrets,
         SLACK_CHANNEL: '#deploys',
       });
 
@@ -139,6 +163,15 @@ describe('pushline demo', () => {
       expect(slack.requestsTo('/api/chat.update').length).toBeGreaterThan(0);
       expect(demo.dir).toBe(dir);
       expect(existsSync(join(dir, 'pushline.yml'))).toBe(true);
+      // Secrets (issue 14): none in what the demo printed, what it sent Slack but the bot token's
+      // header, the server's and builds' logs, the event log, the app logs or the checkouts.
+      const values = Object.values(secrets);
+      for (const secret of values) expect(demo.output).not.toContain(secret);
+      for (const request of slack.requests) {
+        for (const secret of values)
+          expect(request.body).not.toContain(secret);
+      }
+      expect(secretsIn(dir, values)).toEqual([]);
     },
     DEMO_TIMEOUT_MS,
   );

@@ -352,6 +352,13 @@ describe('hostile input at the edges of the local server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A stack frame, a path of this machine, or a secret in an answer. */
+  const leaks = (body: string) =>
+    /\bat .*:\d+:\d+\)?/.test(body) ||
+    body.includes(dir) ||
+    body.includes(process.cwd()) ||
+    [SECRET, SLACK_SECRET, GITLAB_TOKEN].some((secret) => body.includes(secret));
+
   it(`answers ${REQUESTS} generated requests to every route with no 5xx, no error logged and no run that was not signed`, async () => {
     const rnd = random(SEED);
     const pushes = githubExamples('push').map((example) => Buffer.from(JSON.stringify(example.payload)));
@@ -374,6 +381,8 @@ describe('hostile input at the edges of the local server', () => {
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status >= 500)
           failures.push(`${answer.status} ${sent.what} ${sent.path.slice(0, 80)}: ${answer.body}`);
+        // An error answer names what is wrong, never the server's internals or its secrets.
+        if (answer.status >= 400 && leaks(answer.body)) failures.push(`leak ${sent.what}: ${answer.body}`);
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
