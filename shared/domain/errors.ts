@@ -135,6 +135,18 @@ export class TransientError extends PushlineError {
 }
 
 /**
+ * The store cannot write: its disk is full (or failing). Nothing of the write was kept; the caller
+ * may try again once there is space (a webhook sender redelivers). The message is safe to show.
+ */
+export class StorageFullError extends TransientError {
+  override readonly expose: boolean = true;
+  constructor(message: string, options: { cause?: unknown; [key: string]: unknown } = {}) {
+    super(message, options);
+    this.name = 'StorageFullError';
+  }
+}
+
+/**
  * A secret the deployment needs (a webhook secret, a token) is not configured (HTTP 503, shown:
  * the message says what to set). Not a crash, and not worth retrying until someone sets it.
  */

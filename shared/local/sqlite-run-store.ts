@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../events/pipeline-events.ts';
 import { foldForAppend, startEntry } from '../app/fold-for-append.ts';
 import { type RunSummary, summarize } from '../domain/concurrency.ts';
-import { ConcurrencyError } from '../domain/errors.ts';
+import { ConcurrencyError, StorageFullError } from '../domain/errors.ts';
 import type { PipelineState } from '../domain/production-hold.ts';
 import { applyEvent, type Run, withEveryStage } from '../domain/run.ts';
 import { SHORT_RUN_ID_LENGTH, ULID_LENGTH } from '../domain/run-id.ts';
@@ -90,41 +90,43 @@ export class SqliteRunStore implements RunStore {
     delivery: { id: string; provider: string },
     events: PipelineEvent[],
   ): Promise<StartRunsResult> {
-    const result = this.db
-      .transaction((): StartRunsResult => {
-        const seen = this.sql('SELECT run_ids FROM deliveries WHERE provider = ? AND id = ?').get(
-          delivery.provider,
-          delivery.id,
-        ) as { run_ids: string } | undefined;
-        if (seen) return { created: false, runIds: JSON.parse(seen.run_ids) as string[] };
-        const now = this.clock.now().toISOString();
-        const runIds: string[] = [];
-        for (const event of events) {
-          if (event.detailType !== 'Run Started') {
-            throw new TypeError(`startRuns takes Run Started, not ${event.detailType}`);
-          }
-          const { run } = applyEvent(undefined, event);
-          // The primary key would refuse it too, but with a constraint error rather than ours.
-          if (this.sql('SELECT 1 FROM runs WHERE id = ?').get(run.id)) {
-            throw new ConcurrencyError(`run ${run.id} exists`, { runId: run.id });
-          }
-          const { phase, age, summary } = activeColumns(run);
-          this.sql(
-            `INSERT INTO runs (id, pipeline, status, created_at, version, snapshot, phase, active_age, summary)
+    const result = writing(() =>
+      this.db
+        .transaction((): StartRunsResult => {
+          const seen = this.sql('SELECT run_ids FROM deliveries WHERE provider = ? AND id = ?').get(
+            delivery.provider,
+            delivery.id,
+          ) as { run_ids: string } | undefined;
+          if (seen) return { created: false, runIds: JSON.parse(seen.run_ids) as string[] };
+          const now = this.clock.now().toISOString();
+          const runIds: string[] = [];
+          for (const event of events) {
+            if (event.detailType !== 'Run Started') {
+              throw new TypeError(`startRuns takes Run Started, not ${event.detailType}`);
+            }
+            const { run } = applyEvent(undefined, event);
+            // The primary key would refuse it too, but with a constraint error rather than ours.
+            if (this.sql('SELECT 1 FROM runs WHERE id = ?').get(run.id)) {
+              throw new ConcurrencyError(`run ${run.id} exists`, { runId: run.id });
+            }
+            const { phase, age, summary } = activeColumns(run);
+            this.sql(
+              `INSERT INTO runs (id, pipeline, status, created_at, version, snapshot, phase, active_age, summary)
              VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-          ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run), phase, age, summary);
-          insertEntry(this.sql, run.id, startEntry(event, now));
-          runIds.push(run.id);
-        }
-        this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
-          delivery.provider,
-          delivery.id,
-          JSON.stringify(runIds),
-          now,
-        );
-        return { created: true, runIds };
-      })
-      .immediate();
+            ).run(run.id, run.pipeline, run.status, run.createdAt, JSON.stringify(run), phase, age, summary);
+            insertEntry(this.sql, run.id, startEntry(event, now));
+            runIds.push(run.id);
+          }
+          this.sql('INSERT INTO deliveries (provider, id, run_ids, seen_at) VALUES (?, ?, ?, ?)').run(
+            delivery.provider,
+            delivery.id,
+            JSON.stringify(runIds),
+            now,
+          );
+          return { created: true, runIds };
+        })
+        .immediate(),
+    );
     if (result.created) this.committed(result.runIds);
     return result;
   }
@@ -137,36 +139,38 @@ export class SqliteRunStore implements RunStore {
   async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
     // IMMEDIATE takes the write lock before the read: a second process cannot slip a commit in
     // between our read of the snapshot and our guarded update (in WAL that would be SQLITE_BUSY_SNAPSHOT).
-    const result = this.db
-      .transaction((): AppendResult => {
-        const stale = () =>
-          new ConcurrencyError(`run ${runId} is not at version ${expectedVersion}`, {
-            runId,
+    const result = writing(() =>
+      this.db
+        .transaction((): AppendResult => {
+          const stale = () =>
+            new ConcurrencyError(`run ${runId} is not at version ${expectedVersion}`, {
+              runId,
+              expectedVersion,
+            });
+          const row = this.sql('SELECT version, snapshot FROM runs WHERE id = ?').get(runId) as
+            | RunRow
+            | undefined;
+          if (!row || row.version !== expectedVersion) throw stale();
+          const { run, entries } = foldForAppend(
+            snapshotRun(row.snapshot),
             expectedVersion,
-          });
-        const row = this.sql('SELECT version, snapshot FROM runs WHERE id = ?').get(runId) as
-          | RunRow
-          | undefined;
-        if (!row || row.version !== expectedVersion) throw stale();
-        const { run, entries } = foldForAppend(
-          snapshotRun(row.snapshot),
-          expectedVersion,
-          events,
-          this.clock.now().toISOString(),
-        );
-        for (const entry of entries) insertEntry(this.sql, runId, entry);
-        if (entries.length === 0) return { run, version: expectedVersion, entries };
-        const version = expectedVersion + entries.length;
-        // The guard the contract names: whatever happened since the read, a moved version writes nothing.
-        const { phase, age, summary } = activeColumns(run);
-        const update = this.sql(
-          `UPDATE runs SET version = ?, status = ?, snapshot = ?, phase = ?, active_age = ?, summary = ?
+            events,
+            this.clock.now().toISOString(),
+          );
+          for (const entry of entries) insertEntry(this.sql, runId, entry);
+          if (entries.length === 0) return { run, version: expectedVersion, entries };
+          const version = expectedVersion + entries.length;
+          // The guard the contract names: whatever happened since the read, a moved version writes nothing.
+          const { phase, age, summary } = activeColumns(run);
+          const update = this.sql(
+            `UPDATE runs SET version = ?, status = ?, snapshot = ?, phase = ?, active_age = ?, summary = ?
            WHERE id = ? AND version = ?`,
-        ).run(version, run.status, JSON.stringify(run), phase, age, summary, runId, expectedVersion);
-        if (update.changes === 0) throw stale();
-        return { run, version, entries };
-      })
-      .immediate();
+          ).run(version, run.status, JSON.stringify(run), phase, age, summary, runId, expectedVersion);
+          if (update.changes === 0) throw stale();
+          return { run, version, entries };
+        })
+        .immediate(),
+    );
     if (result.entries.some((entry) => entry.disposition === 'applied')) this.committed([runId]);
     return result;
   }
@@ -190,9 +194,11 @@ export class SqliteRunStore implements RunStore {
   }
 
   async link(ref: ExternalRef, runId: string): Promise<void> {
-    this.sql(
-      'INSERT INTO refs (kind, id, run_id) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET run_id = excluded.run_id',
-    ).run(ref.kind, ref.id, runId);
+    writing(() =>
+      this.sql(
+        'INSERT INTO refs (kind, id, run_id) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET run_id = excluded.run_id',
+      ).run(ref.kind, ref.id, runId),
+    );
   }
 
   /**
@@ -241,9 +247,11 @@ export class SqliteRunStore implements RunStore {
 
   async addNote(runId: string, note: RunNote): Promise<void> {
     // A note on a run that does not exist is dropped, as the other stores do.
-    this.sql(
-      'INSERT INTO notes (run_id, at, kind, message) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)',
-    ).run(runId, note.at, note.kind, note.message, runId);
+    writing(() =>
+      this.sql(
+        'INSERT INTO notes (run_id, at, kind, message) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)',
+      ).run(runId, note.at, note.kind, note.message, runId),
+    );
   }
 
   async notes(runId: string): Promise<RunNote[]> {
@@ -254,10 +262,12 @@ export class SqliteRunStore implements RunStore {
 
   async setAttribute(runId: string, key: string, value: string, options: { ifAbsent?: boolean } = {}) {
     const onConflict = options.ifAbsent ? 'DO NOTHING' : 'DO UPDATE SET value = excluded.value';
-    const { changes } = this.sql(
-      `INSERT INTO attributes (run_id, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)
+    const { changes } = writing(() =>
+      this.sql(
+        `INSERT INTO attributes (run_id, key, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?)
          ON CONFLICT (run_id, key) ${onConflict}`,
-    ).run(runId, key, value, runId);
+      ).run(runId, key, value, runId),
+    );
     return changes > 0;
   }
 
@@ -285,14 +295,15 @@ export class SqliteRunStore implements RunStore {
     const json = JSON.stringify(state);
     // The first write inserts (a second first write meets the primary key); later ones update on
     // the version read, so of two writers that read the same version only one changes a row.
-    const { changes } =
+    const { changes } = writing(() =>
       expectedVersion === 0
         ? this.sql(
             'INSERT INTO pipeline_states (pipeline, version, state) VALUES (?, 1, ?) ON CONFLICT (pipeline) DO NOTHING',
           ).run(pipeline, json)
         : this.sql(
             'UPDATE pipeline_states SET version = version + 1, state = ? WHERE pipeline = ? AND version = ?',
-          ).run(json, pipeline, expectedVersion);
+          ).run(json, pipeline, expectedVersion),
+    );
     if (changes === 0) {
       throw new ConcurrencyError(`pipeline ${pipeline}'s state changed since version ${expectedVersion}`, {
         expectedVersion,
@@ -310,25 +321,27 @@ export class SqliteRunStore implements RunStore {
     const bound = options.startedBefore.toISOString();
     const keep = options.keep ?? new Set<string>();
     const limit = options.limit ?? 500;
-    return this.db
-      .transaction(() => {
-        const candidates = this.sql(
-          "SELECT id FROM runs WHERE created_at < ? AND status <> 'running' ORDER BY created_at, id LIMIT ?",
-        ).all(bound, limit + keep.size) as { id: string }[];
-        const ids = candidates
-          .map((row) => row.id)
-          .filter((id) => !keep.has(id))
-          .slice(0, limit);
-        for (const id of ids) {
-          for (const table of ['events', 'notes', 'attributes', 'refs']) {
-            this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+    return writing(() =>
+      this.db
+        .transaction(() => {
+          const candidates = this.sql(
+            "SELECT id FROM runs WHERE created_at < ? AND status <> 'running' ORDER BY created_at, id LIMIT ?",
+          ).all(bound, limit + keep.size) as { id: string }[];
+          const ids = candidates
+            .map((row) => row.id)
+            .filter((id) => !keep.has(id))
+            .slice(0, limit);
+          for (const id of ids) {
+            for (const table of ['events', 'notes', 'attributes', 'refs']) {
+              this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+            }
+            this.sql('DELETE FROM runs WHERE id = ?').run(id);
           }
-          this.sql('DELETE FROM runs WHERE id = ?').run(id);
-        }
-        this.sql('DELETE FROM deliveries WHERE seen_at < ?').run(bound);
-        return ids;
-      })
-      .immediate();
+          this.sql('DELETE FROM deliveries WHERE seen_at < ?').run(bound);
+          return ids;
+        })
+        .immediate(),
+    );
   }
 
   /**
@@ -350,9 +363,11 @@ export class SqliteRunStore implements RunStore {
 
   /** Marks one entry published. Idempotent. Local only. */
   markDispatched(runId: string, seq: number): void {
-    this.sql(
-      'UPDATE events SET dispatched_at = ? WHERE run_id = ? AND seq = ? AND dispatched_at IS NULL',
-    ).run(this.clock.now().toISOString(), runId, seq);
+    writing(() =>
+      this.sql(
+        'UPDATE events SET dispatched_at = ? WHERE run_id = ? AND seq = ? AND dispatched_at IS NULL',
+      ).run(this.clock.now().toISOString(), runId, seq),
+    );
   }
 
   /** Subscribes to commits that wrote applied entries; returns the unsubscribe function. Local only. */
@@ -374,6 +389,30 @@ export class SqliteRunStore implements RunStore {
         // A listener only schedules work; it must not turn a committed write into a failure.
       }
     }
+  }
+}
+
+/**
+ * Runs a write, turning SQLite's "database or disk is full" (and a failing disk) into a
+ * `StorageFullError` that says so: the transaction was rolled back, nothing of it is kept, and the
+ * server keeps answering (a webhook gets 503 with the reason, and its sender may redeliver).
+ */
+function writing<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL') {
+      throw new StorageFullError('the run store cannot write: its disk is full; nothing was stored', {
+        cause: error,
+      });
+    }
+    if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) {
+      throw new StorageFullError(`the run store cannot write to its disk (${code}); nothing was stored`, {
+        cause: error,
+      });
+    }
+    throw error;
   }
 }
 

@@ -445,4 +445,51 @@ describe('hostile input at the edges of the local server', () => {
       }
     }
   }, 30_000);
+
+  it('answers 503 with the reason when the disk of the store is full, keeps answering, and stores nothing half-way', async () => {
+    // Prepare: the database may not grow past its size now (SQLite's own "database or disk is full")
+    const before = (await app.store.list({ limit: 10_000 })).runs.length;
+    const count = (table: string) =>
+      (app.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const rows = () => ['runs', 'events', 'deliveries'].map(count);
+    const pages = app.store.db.pragma('page_count', { simple: true }) as number;
+    app.store.db.pragma(`max_page_count = ${pages}`);
+    const push = JSON.stringify(githubExamples('push')[4]!.payload);
+    const deliver = async (id: string) =>
+      fetch(`${app.url}/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': id,
+          'x-hub-signature-256': `sha256=${hmac(SECRET, Buffer.from(push))}`,
+        },
+        body: push,
+      });
+    try {
+      // Act: pushes until the pages left are used up
+      let refused: Response | undefined;
+      let stored = rows();
+      for (let i = 0; i < 500 && !refused; i++) {
+        const answer = await deliver(`disk-full-${i}`);
+        if (answer.status === 202) stored = rows();
+        else refused = answer;
+      }
+
+      // Assess
+      expect(refused?.status).toBe(503);
+      expect(await refused?.json()).toEqual({
+        error: 'the run store cannot write: its disk is full; nothing was stored',
+      });
+      expect(rows()).toEqual(stored);
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${app.url}/api/runs?limit=1`)).status).toBe(200);
+      expect((await app.store.list({ limit: 10_000 })).runs.length).toBeGreaterThanOrEqual(before);
+      // With space again, the refused delivery is taken.
+      app.store.db.pragma('max_page_count = 1073741823');
+      expect((await deliver('disk-full-again')).status).toBe(202);
+    } finally {
+      app.store.db.pragma('max_page_count = 1073741823');
+    }
+  });
 });
