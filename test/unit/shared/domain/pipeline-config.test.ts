@@ -79,7 +79,7 @@ describe('PushlineFile', () => {
   it('refuses a duration that is not one', () => {
     // Act / Assess
     expect(problems(pipeline({ timeouts: { build: '5 minutes' } }))).toEqual([
-      'pipelines.0.timeouts.build: "5 minutes" is not a duration (use e.g. 30s, 5m, 1h30m)',
+      'pipelines.0.timeouts.build: "5 minutes" is not a duration (use e.g. 30s, 5m, 1h30m, 14d)',
     ]);
     expect(problems(pipeline({ timeouts: { build: true } }))).toEqual([
       'pipelines.0.timeouts.build: must be a duration such as 30s, 5m or 1h30m',

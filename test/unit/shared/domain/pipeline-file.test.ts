@@ -139,7 +139,7 @@ describe('parsePipelineFile', () => {
       ),
       '21  pipelines[0].production.canary.metrics[0].min: min (0.5) is greater than max (0.1): no value of error_rate could pass',
       '23  pipelines[1].name: pipeline name web is already used by pipelines[0]',
-      '26  pipelines[1].timeouts.build: "soon" is not a duration (use e.g. 30s, 5m, 1h30m)',
+      '26  pipelines[1].timeouts.build: "soon" is not a duration (use e.g. 30s, 5m, 1h30m, 14d)',
       '27  pipelines[1].concurency: unknown key (did you mean concurrency?)',
       '29  pipelines[1].staging.local.port: expected number, got string "4100"',
     ]);
