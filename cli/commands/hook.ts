@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { buildPushPayload, parsePostReceiveInput } from '../../shared/local/git-push-payload.ts';
 import { postGithubPush } from '../../shared/local/post-push.ts';
+import { spoolDir, spoolPush } from '../../shared/local/push-spool.ts';
 import { describePushAnswer, pipelinesForRepo, serverAnswers } from '../local/hook-checks.ts';
 import { readServerInfo } from '../local/server-info.ts';
 import type { SetExitCode } from './index.ts';
@@ -151,6 +153,8 @@ export function register(program: Command, setExitCode: SetExitCode): void {
       }
       const { secret } = found;
       const gitDir = process.env.GIT_DIR ? path.resolve(process.env.GIT_DIR) : process.cwd();
+      // The server's data folder holds the secret file; what cannot be delivered waits there.
+      const spool = options.secretFile ? spoolDir(path.dirname(options.secretFile)) : undefined;
       for (const update of parsePostReceiveInput(await readStdin())) {
         const payload = await buildPushPayload({
           gitDir,
@@ -158,19 +162,34 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           repo: options.repo,
           cloneUrl: options.cloneUrl,
         });
+        const deliveryId = randomUUID();
+        let failure: string;
         try {
-          const { status, body } = await postGithubPush({ url: options.url, secret, payload });
+          const { status, body } = await postGithubPush({ url: options.url, secret, payload, deliveryId });
           for (const line of describePushAnswer(update.ref, status, body)) console.log(line);
           if (status === 401) {
             console.log(
               `pushline:   ${options.url} refused the signature: its secret is not the one in ${options.secretFile ?? 'GITHUB_WEBHOOK_SECRET'} (another data folder?)`,
             );
           }
+          if (status < 500) continue;
+          failure = `${options.url} answered ${status}`;
         } catch (error) {
-          console.error(
-            `pushline: could not reach ${options.url} for ${update.ref}: ${(error as Error).message}`,
-          );
+          failure = `could not reach ${options.url}: ${(error as Error).message}`;
         }
+        if (!spool) {
+          console.error(`pushline: ${failure} for ${update.ref}; no run started`);
+          continue;
+        }
+        const file = await spoolPush(spool, {
+          deliveryId,
+          ref: update.ref,
+          spooledAt: new Date().toISOString(),
+          payload,
+        });
+        console.error(
+          `pushline: ${failure} for ${update.ref}; the push is kept in ${file} and delivered when \`pushline up\` starts`,
+        );
       }
     });
 }

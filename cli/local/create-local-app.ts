@@ -12,6 +12,7 @@ import { LocalHttpServer } from '../../shared/local/http-server.ts';
 import { type BusLogger, LocalBus } from '../../shared/local/local-bus.ts';
 import { loadPipelineFile, resolveLocalSecrets } from '../../shared/local/local-config.ts';
 import { Outbox } from '../../shared/local/outbox.ts';
+import { deliverSpooledPushes, spoolDir } from '../../shared/local/push-spool.ts';
 import { SqliteRunStore } from '../../shared/local/sqlite-run-store.ts';
 import { type Clock, systemClock } from '../../shared/ports/clock.ts';
 import type { SecretSource } from '../../shared/ports/secret-source.ts';
@@ -171,12 +172,33 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     await app.close();
     throw error;
   }
+  deliverSpool(app, resolved.githubWebhookSecret);
   logger.info('pushline is up', {
     url: app.url,
     pipelines: current.pipelines.map((p) => p.name),
     githubSecret: resolved.githubSecretFrom,
   });
   return app;
+}
+
+/**
+ * Pushes the post-receive hook kept while no server answered (`<data>/spool`) are delivered to
+ * this server's own webhook, now that it listens: the same path, signature and idempotence as a
+ * push made now. In the background; awaited at close.
+ */
+function deliverSpool(app: LocalApp, secret: string): void {
+  const delivery = deliverSpooledPushes({
+    dir: spoolDir(app.dataDir),
+    url: app.url,
+    secret,
+    logger: app.logger,
+  })
+    .then((result) => {
+      if (result.delivered + result.refused + result.kept > 0)
+        app.logger.info('spooled pushes', { ...result });
+    })
+    .catch((error) => app.logger.warn('spooled pushes could not be delivered', { error: String(error) }));
+  app.onClose(() => delivery);
 }
 
 /** Waits for `work`, but no longer than `ms` (a hung handler must not hold the process); true if it finished. */

@@ -168,8 +168,7 @@ describe('pushline demo', () => {
       const values = Object.values(secrets);
       for (const secret of values) expect(demo.output).not.toContain(secret);
       for (const request of slack.requests) {
-        for (const secret of values)
-          expect(request.body).not.toContain(secret);
+        for (const secret of values) expect(request.body).not.toContain(secret);
       }
       expect(secretsIn(dir, values)).toEqual([]);
     },
