@@ -18,7 +18,10 @@ export const Duration = z
   .transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined || seconds <= 0) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h30m, 14d)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h30m, 14d)`,
+      });
       return z.NEVER;
     }
     return seconds;
