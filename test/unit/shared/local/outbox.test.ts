@@ -162,7 +162,11 @@ describe('Outbox', () => {
     const outbox = new Outbox({ source: store, bus });
 
     const started = outbox.start();
-    await new Promise((resolve) => setImmediate(resolve));
+    // While the slow run's publish is held, the fast one goes out (within a few turns of the event
+    // loop: the outbox yields between slices, later on a loaded machine; waited for, not timed).
+    const deadline = Date.now() + 5000;
+    while (published.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 1));
     expect(published).toEqual([fast.id]);
     release();
     await started;
