@@ -20,6 +20,8 @@ export const SLACK_KEYS = {
   channel: 'slack.channel',
   shown: 'slack.shown',
   replied: 'slack.replied',
+  /** `slack.reply.<eventId>`: the thread reply of one event, `posting` then `posted`. */
+  reply: 'slack.reply',
   post: 'slack.post',
 } as const;
 
@@ -76,6 +78,7 @@ export class SlackBotNotifier implements RoutedNotifier {
       // message changed because of it), never broadcast, mentioning nobody.
       const operatorReply = renderOperatorReply(run, event);
       if (operatorReply) {
+        if (!(await this.claimReply(run.id, event))) return;
         await this.client.chat.postMessage({
           channel: message.channel,
           thread_ts: message.ts,
@@ -83,6 +86,7 @@ export class SlackBotNotifier implements RoutedNotifier {
           unfurl_media: false,
           ...operatorReply,
         });
+        await this.markReplied(run.id, event);
       } else if (announce && (await this.shouldReply(run.id, event))) {
         const current = (await this.store.get(run.id))?.run ?? run;
         // A rejection's Run Finished: the Rejected reply said who and why; no failure to report.
@@ -154,14 +158,34 @@ export class SlackBotNotifier implements RoutedNotifier {
    * Failure events always get their reply. `Run Finished` with a failing outcome gets one only
    * when nothing replied before (a run ended by a handler that announced no failure event).
    */
+  /**
+   * Whether this delivery posts the attempt's failure reply. One failure reply per attempt, by
+   * whichever of its failure events (a failed stage, a rollback, a timeout, or the run's end)
+   * claims it first — EventBridge delivers them in any order and more than once. A claim whose
+   * post failed is taken again by the retry; once posted, the key holds the event id.
+   */
   private async shouldReply(runId: string, event: PipelineEvent): Promise<boolean> {
     const announcement = announcementOf(event);
     if (!isFailure(announcement)) return false;
-    if (event.detailType !== 'Run Finished') return true;
-    const claimed = `finished:${event.detail.eventId}`;
+    const claimed = `${event.detailType === 'Run Finished' ? 'finished' : 'failure'}:${event.detail.eventId}`;
     const key = repliedKey(event);
     if (await this.store.setAttribute(runId, key, claimed, { ifAbsent: true })) return true;
     return (await this.store.getAttribute(runId, key)) === claimed;
+  }
+
+  /**
+   * Whether this delivery of `event` posts its thread reply: the first claims it; a redelivery
+   * finds it posted and posts nothing (EventBridge delivers at least once). A claim whose post
+   * failed is taken again by the retry, so a reply is never lost for a failed call.
+   */
+  private async claimReply(runId: string, event: PipelineEvent): Promise<boolean> {
+    const key = `${SLACK_KEYS.reply}.${event.detail.eventId}`;
+    if (await this.store.setAttribute(runId, key, 'posting', { ifAbsent: true })) return true;
+    return (await this.store.getAttribute(runId, key)) === 'posting';
+  }
+
+  private async markReplied(runId: string, event: PipelineEvent): Promise<void> {
+    await this.store.setAttribute(runId, `${SLACK_KEYS.reply}.${event.detail.eventId}`, 'posted');
   }
 
   private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {

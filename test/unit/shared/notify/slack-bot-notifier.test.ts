@@ -345,6 +345,7 @@ describe('SlackBotNotifier, for runs operated by hand', () => {
   it.each([
     ['Rejected first', (events: PipelineEvent[]) => events],
     ['Run Finished first', (events: PipelineEvent[]) => [...events].reverse()],
+    ['each twice, in both orders', (events: PipelineEvent[]) => [...events, ...[...events].reverse()]],
   ])(
     'replies once "Rejected by Tomás: …" to a rejection (%s), never mentioning the on-call group',
     async (_, order) => {
@@ -367,6 +368,27 @@ describe('SlackBotNotifier, for runs operated by hand', () => {
       expect(all[0]!.link_names).toBeUndefined();
     },
   );
+
+  it.each([
+    ['Build Failed first', (events: PipelineEvent[]) => events],
+    ['Run Finished first', (events: PipelineEvent[]) => [...events].reverse()],
+    [
+      'each twice, in both orders',
+      (events: PipelineEvent[]) => [...events, ...[...events].reverse(), ...events],
+    ],
+  ])('replies once to a failed build however its events arrive (%s)', async (_, order) => {
+    // Prepare
+    const { driver, hear } = setup();
+    await driver.start();
+    await hear();
+
+    // Act: the build fails; notify hears Build Failed and Run Finished as EventBridge may deliver them
+    await driver.play(SCRIPTS.buildFailed);
+    await hear(order);
+
+    // Assess
+    expect(replies()).toHaveLength(1);
+  });
 
   it('escapes what people wrote in their reason', async () => {
     const { driver, operations, hear } = setup();
