@@ -6,6 +6,7 @@ import { type FunctionName, SCHEDULES, subscribersOf } from '../../functions/sub
 import type { PipelineConfig, PushlineFile } from '../../shared/domain/pipeline-config.ts';
 import { PUSH_WEBHOOK_MAX_BODY_BYTES } from '../../shared/http/webhook.ts';
 import { apiRoutes } from '../../shared/local/api-routes.ts';
+import { armCrashPoints } from '../../shared/local/crash-points.ts';
 import { dashboardRoutes } from '../../shared/local/dashboard-routes.ts';
 import { EnvSecretSource } from '../../shared/local/env-secret-source.ts';
 import { LocalHttpServer } from '../../shared/local/http-server.ts';
@@ -172,6 +173,7 @@ export async function createLocalApp(options: LocalAppOptions): Promise<LocalApp
     await app.close();
     throw error;
   }
+  armCrashPoints();
   deliverSpool(app, resolved.githubWebhookSecret);
   logger.info('pushline is up', {
     url: app.url,

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { ValidationError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
+import { crashPoint } from './crash-points.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
 
 /** A release the proxy can send traffic to. */
@@ -139,26 +140,32 @@ export class CanaryProxy {
     if (!(canaryPercent >= 0 && canaryPercent <= 100)) {
       throw new ValidationError(`canary weight must be between 0 and 100, not ${canaryPercent}`);
     }
+    crashPoint('proxy-weights:before');
     this.canaryWeight = canaryPercent;
+    crashPoint('proxy-weights:after');
   }
 
   /** All traffic to the canary, which becomes the stable release. Returns the release it replaced. */
   promote(): Upstream | undefined {
     if (!this.canaryUpstream) return undefined;
+    crashPoint('proxy-promote:before');
     const previous = this.stableUpstream;
     this.stableUpstream = this.canaryUpstream;
     this.canaryUpstream = undefined;
     this.canaryWeight = 0;
     this.retireAgents();
+    crashPoint('proxy-promote:after');
     return previous?.release === this.stableUpstream.release ? undefined : previous;
   }
 
   /** All traffic back to the stable release. Returns the canary it took out of rotation. */
   rollback(): Upstream | undefined {
+    crashPoint('proxy-rollback:before');
     const previous = this.canaryUpstream;
     this.canaryUpstream = undefined;
     this.canaryWeight = 0;
     this.retireAgents();
+    crashPoint('proxy-rollback:after');
     return previous;
   }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { EventBus } from '../ports/event-bus.ts';
+import { crashPoint } from './crash-points.ts';
 import { type BusLogger, silentBusLogger } from './local-bus.ts';
 import type { OutboxEntry } from './sqlite-rows.ts';
 
@@ -144,6 +145,7 @@ export class Outbox {
         await this.yieldIfDue();
         if (this.stopped) return;
         try {
+          crashPoint(`dispatch:before:${entry.event.detailType}`);
           await this.bus.publish([entry.event]);
         } catch (error) {
           this.logger.warn('publish failed; will try again', {
@@ -157,6 +159,7 @@ export class Outbox {
           return;
         }
         this.source.markDispatched(runId, entry.seq);
+        crashPoint(`dispatch:after:${entry.event.detailType}`);
         this.logger.debug('dispatched', {
           runId,
           seq: entry.seq,

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PushlineError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
+import { crashPoint } from './crash-points.ts';
 
 /**
  * A local app process did not start: `code` says whether it could not be spawned, exited before
@@ -96,6 +97,7 @@ export class ProcessManager {
 
   /** Starts the app and resolves once it answers 2xx on its health path; throws `ProcessStartError`. */
   async start(spec: StartSpec): Promise<ManagedProcess> {
+    crashPoint('process-start:before');
     mkdirSync(this.dir, { recursive: true });
     mkdirSync(dirname(spec.logFile), { recursive: true });
     const fd = openSync(spec.logFile, 'a');
@@ -159,7 +161,10 @@ export class ProcessManager {
     let last = 'no answer yet';
     while (Date.now() < deadline && exit === undefined) {
       last = await probe(healthUrl);
-      if (last === 'ok') return managed;
+      if (last === 'ok') {
+        crashPoint('process-start:after');
+        return managed;
+      }
       if (exit === undefined) await sleep(100);
     }
     const exitedEarly = exit; // read before stop(), which makes it exit too

@@ -19,6 +19,7 @@ import type {
   StoredPipelineState,
   StoredRun,
 } from '../ports/run-store.ts';
+import { crashPoint, crashPointsOf } from './crash-points.ts';
 import {
   activeColumns,
   activeQuery,
@@ -90,6 +91,7 @@ export class SqliteRunStore implements RunStore {
     delivery: { id: string; provider: string },
     events: PipelineEvent[],
   ): Promise<StartRunsResult> {
+    crashPoint('startRuns:before');
     const result = writing(() =>
       this.db
         .transaction((): StartRunsResult => {
@@ -127,6 +129,7 @@ export class SqliteRunStore implements RunStore {
         })
         .immediate(),
     );
+    if (result.created) crashPoint('startRuns:after');
     if (result.created) this.committed(result.runIds);
     return result;
   }
@@ -139,6 +142,7 @@ export class SqliteRunStore implements RunStore {
   async append(runId: string, expectedVersion: number, events: PipelineEvent[]): Promise<AppendResult> {
     // IMMEDIATE takes the write lock before the read: a second process cannot slip a commit in
     // between our read of the snapshot and our guarded update (in WAL that would be SQLITE_BUSY_SNAPSHOT).
+    crashPointsOf('append:before', events);
     const result = writing(() =>
       this.db
         .transaction((): AppendResult => {
@@ -170,6 +174,10 @@ export class SqliteRunStore implements RunStore {
           return { run, version, entries };
         })
         .immediate(),
+    );
+    crashPointsOf(
+      'append:after',
+      result.entries.filter((entry) => entry.disposition === 'applied'),
     );
     if (result.entries.some((entry) => entry.disposition === 'applied')) this.committed([runId]);
     return result;

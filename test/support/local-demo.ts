@@ -111,10 +111,17 @@ export interface UpProcess {
 }
 
 /** Starts `node bin/pushline.js up` on a free port and waits until it wrote server.json and answers. */
-export async function startUp(demo: LocalDemo, timeoutMs = 30_000): Promise<UpProcess> {
+export async function startUp(
+  demo: LocalDemo,
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<UpProcess> {
   const { configFile, dataDir } = demo.repo;
   const args = [BIN, 'up', '--config', configFile, '--data', dataDir, '--port', '0', '--log-level', 'info'];
-  const child = spawn(process.execPath, args, { env: demo.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...demo.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
