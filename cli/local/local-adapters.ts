@@ -93,7 +93,8 @@ export function createLocalAdapters(app: LocalApp, reports: AdapterReports): Loc
   const metrics = new ProxyMetricsSource({ resolve: (ref) => deployer.metricsView(ref) });
 
   app.onClose(() => deployer.stopAll());
-  app.onClose(() => builder.stopAll('pushline is shutting down'));
+  // A graceful stop interrupts builds; the next `pushline up` starts them again (crash-safety.md).
+  app.onClose(() => builder.interruptAll());
   app.onClose(() => scheduler.close());
   return { builder, deployer, metrics, scheduler };
 }

@@ -54,9 +54,15 @@ async function recover(app: LocalApp, { builder, deployer }: LocalAdapters, hand
     findBuild: async (runId, attempt) => {
       const found = await builder.findBuild(runId, attempt);
       if (!found) return undefined;
-      const phase = (await readRecord(found.dir))?.phase;
-      return { buildId: found.buildId, ...(phase ? { phase } : {}) };
+      const record = await readRecord(found.dir);
+      return {
+        buildId: found.buildId,
+        ...(record?.phase ? { phase: record.phase } : {}),
+        interrupted: record?.status === 'INTERRUPTED',
+      };
     },
+    resumeBuild: (run, pipeline) =>
+      builder.resume({ runId: run.id, attempt: run.attempt, pipeline, source: run.source }),
     finishBuild: handlers['finish-build'].onOutcome,
     finishDeployment: handlers['finish-deployment'].onOutcome,
     logger: app.logger,

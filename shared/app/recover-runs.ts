@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../domain/pipeline-config.ts';
-import { planRecovery, type RecoveryStep } from '../domain/recovery-plan.ts';
+import { planRecovery, RESTART_REASONS, type RecoveryStep } from '../domain/recovery-plan.ts';
 import { type Run, StageStatus } from '../domain/run.ts';
 import type { BuildOutcome } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -25,8 +25,16 @@ export interface RecoverRunsDeps {
   allPipelines: () => readonly PipelineConfig[];
   clock: Clock;
   deployer: RecoveringDeployer;
-  /** The build the previous server started for a run's attempt, and the phase it was in. */
-  findBuild: (runId: string, attempt: number) => Promise<{ buildId: string; phase?: string } | undefined>;
+  /**
+   * The build the previous server started for a run's attempt, the phase it was in, and whether a
+   * graceful shutdown interrupted it (rather than a crash killing it).
+   */
+  findBuild: (
+    runId: string,
+    attempt: number,
+  ) => Promise<{ buildId: string; phase?: string; interrupted?: boolean } | undefined>;
+  /** Starts an interrupted build again (`LocalBuilder.resume`); `undefined` when it cannot. */
+  resumeBuild?: (run: Run, pipeline: PipelineConfig) => Promise<{ buildId: string } | undefined>;
   /** finish-build and finish-deployment: recovery ends stages through them, as the adapters would. */
   finishBuild: (outcome: BuildOutcome) => Promise<void>;
   finishDeployment: (outcome: DeploymentOutcome) => Promise<void>;
@@ -91,9 +99,18 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
 
   for (const run of running) {
     const pipeline = deps.pipelines(run.pipeline);
+    const building = run.stages.build.status;
     const claimed =
-      run.stages.build.status === StageStatus.Pending ? await deps.findBuild(run.id, run.attempt) : undefined;
-    const step = planRecovery(run, pipeline, now, claimed !== undefined);
+      building === StageStatus.Pending || building === StageStatus.Running
+        ? await deps.findBuild(run.id, run.attempt)
+        : undefined;
+    const step = planRecovery(
+      run,
+      pipeline,
+      now,
+      building === StageStatus.Pending && claimed !== undefined,
+      claimed?.interrupted === true && deps.resumeBuild !== undefined,
+    );
     if (step.kind === 'leave') continue;
     try {
       const reason = await act(run, pipeline, step, claimed);
@@ -152,6 +169,15 @@ export async function recoverRuns(deps: RecoverRunsDeps): Promise<RecoveryReport
           artifacts: NO_ARTIFACTS,
         });
         return step.reason;
+      }
+      case 'restart-build': {
+        const resumed = await deps.resumeBuild!(run, pipeline!);
+        if (!resumed) {
+          // Not there any more (a data folder cleaned by hand): the run ends as after a crash.
+          return act(run, pipeline, { kind: 'end-build', reason: RESTART_REASONS.build }, claimed);
+        }
+        await note(run, `pushline was stopped during the build: build ${resumed.buildId} was started again`);
+        return undefined;
       }
       case 'redeploy-staging':
         await deps.deployer.deploy(requestOf(run, pipeline!, 'staging'));

@@ -13,6 +13,7 @@ export type RecoveryEnvironment = 'staging' | 'production';
 export type RecoveryStep =
   | { kind: 'leave' }
   | { kind: 'end-build'; reason: string }
+  | { kind: 'restart-build' }
   | { kind: 'redeploy-staging' }
   | { kind: 'resume-canary' }
   | { kind: 'end-deployment'; environment: RecoveryEnvironment; rolledBack: boolean; reason: string }
@@ -27,19 +28,24 @@ export const RESTART_REASONS = {
 } as const;
 
 /**
- * The recovery step of one running `run` at `now` (pure). Builds end (a buildspec is not safe to
- * run twice: its commands may publish); staging is deployed again (starting an app from its
+ * The recovery step of one running `run` at `now` (pure). Builds a crash killed end (a buildspec
+ * is not safe to run twice from an unknown point: its commands may publish); builds a graceful
+ * shutdown interrupted start again; staging is deployed again (starting an app from its
  * artifacts is); a canary is started again when a whole check interval of its bake is left, else
  * rolled back; a rollback or promotion the canary's verdict had decided is completed.
- * `buildClaimed`: the dead server had started a build for the run's attempt.
+ * `buildClaimed`: the dead server had started a build for the run's attempt; `buildInterrupted`:
+ * that build was stopped by a graceful shutdown (not a crash), so it is started again.
  */
 export function planRecovery(
   run: Run,
   pipeline: PipelineConfig | undefined,
   now: Date,
   buildClaimed: boolean,
+  buildInterrupted = false,
 ): RecoveryStep {
   const { build, staging, canary, production } = run.stages;
+  // A build a graceful shutdown interrupted was stopped by our choice, at a known point: it starts again.
+  if (build.status === StageStatus.Running && buildInterrupted && pipeline) return { kind: 'restart-build' };
   if (build.status === StageStatus.Running || (build.status === StageStatus.Pending && buildClaimed)) {
     return { kind: 'end-build', reason: RESTART_REASONS.build };
   }

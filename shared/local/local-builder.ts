@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TransientError } from '../domain/errors.ts';
 import type { Builder, BuildOutcome, BuildRequest } from '../ports/builder.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { silentLogger } from '../ports/logger.ts';
-import { type BuildRecord, buildDir, indexPath, writeRecord } from './buildspec/build-record.ts';
+import { type BuildRecord, buildDir, indexPath, readRecord, writeRecord } from './buildspec/build-record.ts';
 import { type ReapedBuild, reapOrphanBuilds } from './buildspec/reap-orphans.ts';
 import { BuildExecution } from './buildspec/run-build.ts';
 
@@ -44,6 +44,8 @@ const DEFAULT_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 interface RunningBuild {
   execution: BuildExecution;
   record: BuildRecord;
+  /** Stopped by a graceful shutdown: recorded `INTERRUPTED`, not reported to its run. */
+  interrupted: boolean;
   /** Resolves once the outcome is recorded in build.json (before `onFinished` is awaited). */
   recorded: Promise<void>;
 }
@@ -100,6 +102,54 @@ export class LocalBuilder implements Builder {
   /** Stops every running build (at shutdown) and waits for their processes to end. */
   async stopAll(reason = 'the server is shutting down'): Promise<void> {
     await Promise.all(this.running().map((id) => this.stop(id, reason)));
+  }
+
+  /**
+   * A graceful shutdown: every running build is stopped and recorded `INTERRUPTED` instead of
+   * ending — its run hears nothing and stays building — so that the next server starts it again
+   * (`resume`). A crash leaves `IN_PROGRESS` instead, which `reapOrphans` ends as `FAULT`: a build
+   * killed at an unknown point is not run twice on our own.
+   */
+  async interruptAll(): Promise<void> {
+    await Promise.all(
+      [...this.builds.values()].map(async (build) => {
+        build.interrupted = true;
+        build.execution.stop('STOPPED', 'pushline is shutting down; the next pushline up starts it again');
+        await build.recorded;
+      }),
+    );
+  }
+
+  /**
+   * Starts again, under the same build id, folder and log, the build of a run's attempt that a
+   * graceful shutdown interrupted; answers its id, or `undefined` when there is no such build
+   * (none, or one that ended or crashed). Its outcome reaches `onFinished` as any build's does.
+   */
+  async resume(request: BuildRequest): Promise<{ buildId: string } | undefined> {
+    const found = await this.findBuild(request.runId, request.attempt);
+    if (!found || this.builds.has(found.buildId)) return undefined;
+    const previous = await readRecord(found.dir);
+    if (previous?.status !== 'INTERRUPTED') return undefined;
+    // What the interrupted build left of its checkout and artifacts is not trusted: it starts clean.
+    for (const part of ['src', 'artifacts', 'shell']) {
+      await rm(join(found.dir, part), { recursive: true, force: true });
+    }
+    const record: BuildRecord = {
+      buildId: previous.buildId,
+      runId: previous.runId,
+      attempt: previous.attempt,
+      pipeline: previous.pipeline,
+      buildNumber: previous.buildNumber,
+      status: 'IN_PROGRESS',
+      startedAt: this.clock.now().toISOString(),
+    };
+    await writeRecord(found.dir, record);
+    this.launch(request, record, found.dir);
+    this.logger.info('build started again after a shutdown', {
+      buildId: record.buildId,
+      runId: request.runId,
+    });
+    return { buildId: record.buildId };
   }
 
   /** Where the build of a run's attempt lives, once it has started. */
@@ -181,20 +231,31 @@ export class LocalBuilder implements Builder {
       onProcessGroup: (pid) => void persist({ pid }),
       onPhase: (phase) => void persist({ phase }),
     });
+    const running: RunningBuild = {
+      execution,
+      record,
+      interrupted: false,
+      recorded: Promise.resolve(),
+    };
     const recorded = execution.done.then((outcome) =>
       persist({
-        status: outcome.status,
+        status: running.interrupted ? 'INTERRUPTED' : outcome.status,
         phase: outcome.phase,
         reason: outcome.reason,
         pid: undefined,
         endedAt: this.clock.now().toISOString(),
       }).then(() => outcome),
     );
-    this.builds.set(record.buildId, { execution, record, recorded: recorded.then(() => undefined) });
+    running.recorded = recorded.then(() => undefined);
+    this.builds.set(record.buildId, running);
     void recorded.then(async (outcome) => {
       this.builds.delete(record.buildId);
       // From now on the index file answers a repeated start; the map need not grow forever.
       this.starting.delete(`${request.runId}#${request.attempt}`);
+      if (running.interrupted) {
+        this.logger.info('build interrupted by the shutdown', { buildId: record.buildId });
+        return;
+      }
       this.logger.info('build finished', {
         buildId: record.buildId,
         status: outcome.status,

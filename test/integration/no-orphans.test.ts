@@ -141,7 +141,8 @@ describe('stopping pushline leaves nothing behind', () => {
   }, 60_000);
 
   it('SIGTERM to pushline up stops its builds, its apps and its proxy', async () => {
-    // Prepare: up again (the canary resumes), and a new build.
+    // Prepare: up again (the canary resumes, the build pushline down interrupted starts again),
+    // and a new build.
     const server = await startUp(demo);
     foreground.push(server);
     await demo.hookTo(server.url);
@@ -151,7 +152,7 @@ describe('stopping pushline leaves nothing behind', () => {
     ).canary!.deploymentId;
     const before = inventory();
     expect(before.apps.map((a) => a.id)).toContain(canary);
-    expect(before.builds).toHaveLength(1);
+    expect(before.builds).toHaveLength(2);
     expect(await stillThere(before.lasting, before.ports)).toEqual({
       pids: before.lasting,
       ports: before.ports,

@@ -9,7 +9,11 @@ export interface BuildRecord {
   attempt: number;
   pipeline: string;
   buildNumber: number;
-  status: 'IN_PROGRESS' | BuildOutcome['status'];
+  /**
+   * `INTERRUPTED`: stopped by a graceful shutdown of the server (`interruptAll`), to be started
+   * again by the next one (`resume`); its run was told nothing.
+   */
+  status: 'IN_PROGRESS' | 'INTERRUPTED' | BuildOutcome['status'];
   /** The process group of the build's shell while it runs (the shell's pid). */
   pid?: number;
   startedAt: string;

@@ -51,6 +51,11 @@ describe('planRecovery', () => {
     });
   });
 
+  it('starts again a build a graceful shutdown interrupted, and ends it when the pipeline is gone', () => {
+    expect(planRecovery(runAt('building'), web, T0, false, true)).toEqual({ kind: 'restart-build' });
+    expect(planRecovery(runAt('building'), undefined, T0, false, true).kind).toBe('end-build');
+  });
+
   it('ends a pending build only when the dead server had started it', () => {
     expect(planRecovery(runAt('started'), web, T0, true).kind).toBe('end-build');
     expect(planRecovery(runAt('started'), web, T0, false).kind).toBe('leave');
@@ -236,6 +241,43 @@ describe('recoverRuns', () => {
       });
     }
     expect(await types(queued.id)).toEqual(['Run Started']);
+  });
+
+  it('starts an interrupted build again and leaves its run building, or ends it when the build is gone', async () => {
+    const interrupted = await seedRun(store, 'building');
+    const vanished = await seedRun(store, 'building');
+    const resumed: string[] = [];
+    const recoverWith = () =>
+      recoverRuns({
+        store,
+        pipelines: (name) => (name === web.name ? web : undefined),
+        allPipelines: () => [web],
+        clock,
+        deployer,
+        findBuild: async (runId) => ({ buildId: `build-${runId}`, phase: 'BUILD', interrupted: true }),
+        resumeBuild: async (run) => {
+          if (run.id === vanished.id) return undefined;
+          resumed.push(run.id);
+          return { buildId: `build-${run.id}` };
+        },
+        finishBuild: makeFinishBuild({ store, clock }),
+        finishDeployment: makeFinishDeployment({ store, clock }),
+      });
+
+    const report = await recoverWith();
+
+    expect(resumed).toEqual([interrupted.id]);
+    expect(await types(interrupted.id)).toEqual(['Run Started', 'Build Started']);
+    expect((await store.notes(interrupted.id)).map((n) => n.message)).toEqual([
+      `pushline was stopped during the build: build build-${interrupted.id} was started again`,
+    ]);
+    expect(await types(vanished.id)).toEqual([
+      'Run Started',
+      'Build Started',
+      'Build Failed',
+      'Run Finished',
+    ]);
+    expect(report.runs.map((r) => r.step)).toEqual(['restart-build', 'restart-build']);
   });
 
   it('ends the runs of a pipeline that left the pipeline file, saying so', async () => {

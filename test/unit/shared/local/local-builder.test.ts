@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type BuildRecord, buildDir, writeRecord } from '../../../../shared/local/buildspec/build-record.ts';
@@ -366,6 +366,40 @@ describe('LocalBuilder', () => {
       reason: 'superseded by a newer push',
     });
     expect(harness.builder.running()).toEqual([]);
+  });
+
+  it('interruptAll stops a build without telling its run, and resume starts it again under the same id', async () => {
+    // Prepare: a build that waits for a file the test writes once the build was started again
+    const go = join(repo.root, `go-${Date.now()}`);
+    const started = join(repo.root, `started-${Date.now()}`);
+    const commit = await repo.commit({
+      'buildspec.yml': `version: 0.2\nphases:\n  build:\n    commands:\n      - echo run >> ${started}\n      - while [ ! -f ${go} ]; do sleep 0.1; done\n`,
+    });
+    const request = buildRequest(repo.bare, commit);
+    const { buildId } = await harness.builder.start(request);
+    await waitFor(() => exists(started));
+
+    // Act: the shutdown, then the next server resumes it
+    await harness.builder.interruptAll();
+    const interrupted = JSON.parse(
+      await readFile(join(buildDir(harness.dataDir, buildId), 'build.json'), 'utf8'),
+    );
+    const next = await makeBuilder({ dataDir: harness.dataDir });
+    const resumed = await next.builder.resume(request);
+    const again = await next.builder.resume(request);
+    await waitFor(() => readFile(started, 'utf8').then((text) => text === 'run\nrun\n'));
+    await writeFile(go, '');
+    const outcome = await next.outcome(buildId);
+
+    // Assess
+    expect(interrupted).toMatchObject({ status: 'INTERRUPTED', phase: 'BUILD' });
+    expect(harness.finished).toEqual([]);
+    expect(resumed).toEqual({ buildId });
+    expect(again).toBeUndefined();
+    expect(outcome).toMatchObject({ buildId, status: 'SUCCEEDED' });
+    // A build that ended, or never was, is not resumed.
+    expect(await next.builder.resume(request)).toBeUndefined();
+    expect(await next.builder.resume({ ...request, attempt: 2 })).toBeUndefined();
   });
 
   it('answers the same build for the same run and attempt, even after a restart, and a new one for a retry', async () => {
