@@ -20,6 +20,9 @@ import { startPushRuns } from './start-push-runs.ts';
 const HOST_LABEL = { github: 'GitHub', gitlab: 'GitLab' } as const;
 
 /** What every webhook receiver needs, whichever Git host sends it. */
+/** The longest delivery id accepted (a UUID has 36 characters). */
+export const MAX_DELIVERY_ID = 200;
+
 export interface PushReceiverDeps {
   store: RunStore;
   /** The pipeline file in force now (re-read per request, so a reload takes effect at once). */
@@ -83,6 +86,13 @@ export function makePushReceiver(host: GitHost, deps: PushReceiverDeps): Webhook
 
     const deliveryId = host.deliveryId(request);
     if (!deliveryId) throw new ValidationError(host.missingDeliveryId);
+    // GitHub's and GitLab's are UUIDs; an id that long or odd is not theirs (DynamoDB keys are
+    // at most 2 KB: it would fail as a store error instead of bad input).
+    if (deliveryId.length > MAX_DELIVERY_ID || !/^[\x21-\x7e]+$/.test(deliveryId)) {
+      throw new ValidationError(
+        `the delivery id header must be at most ${MAX_DELIVERY_ID} visible ASCII characters (it has ${deliveryId.length})`,
+      );
+    }
     const event = host.event(request);
     if (!event) throw new ValidationError(host.missingEvent);
     const refusal = host.refuse?.(request);

@@ -61,6 +61,23 @@ describe('makeReceiveGithub with bad input', () => {
     expect(store.appended).toHaveLength(0);
   });
 
+  it.each([
+    ['10 KB long', 'x'.repeat(10_240)],
+    ['made of spaces and control characters', 'a b\tc'],
+  ])('answers 400 to a signed push whose delivery id is %s, stores nothing', async (_, id) => {
+    const { receive, store } = setup();
+
+    const response = await receive(await githubRequest(push, { headers: { 'x-github-delivery': id } }));
+
+    expect(response).toEqual({
+      statusCode: 400,
+      body: {
+        error: `the delivery id header must be at most 200 visible ASCII characters (it has ${id.length})`,
+      },
+    });
+    expect(store.appended).toHaveLength(0);
+  });
+
   it('answers 401 to a body changed after it was signed', async () => {
     const { receive } = setup();
     const request = await githubRequest(push);
