@@ -175,7 +175,9 @@ export function register(program: Command, setExitCode: SetExitCode): void {
           if (status < 500) continue;
           failure = `${options.url} answered ${status}`;
         } catch (error) {
-          failure = `could not reach ${options.url}: ${(error as Error).message}`;
+          // fetch says only "fetch failed"; its cause says why (ECONNREFUSED: no server listens).
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          failure = `could not reach ${options.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
         }
         if (!spool) {
           console.error(`pushline: ${failure} for ${update.ref}; no run started`);

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { TransientError } from '../../domain/errors.ts';
 import type { DeployRequest } from '../../ports/deployer.ts';
 import type { CanaryProxy } from '../canary-proxy.ts';
@@ -45,10 +46,19 @@ export class ProductionSlot implements RestorableSlot {
       if (!target) return this.failLater(d, 'NO_LOCAL_TARGET', noTarget(d));
       const problem = await artifactsProblem(request);
       if (problem) return this.failLater(d, 'NO_ARTIFACTS', problem);
-      const proxy = await this.proxyOn(target.port);
-      if (!proxy) return this.failLater(d, 'PROXY_PORT_IN_USE', portTaken(target.port));
+      // The first release: the proxy listens only once the release is healthy, so that a request
+      // meanwhile is refused (as before any deploy) rather than answered 503. The port is checked
+      // first, so a taken one fails the deployment before an app is started.
+      if (!this.server && !(await portFree(target.port))) {
+        return this.failLater(d, 'PROXY_PORT_IN_USE', portTaken(target.port));
+      }
       lease = await this.ctx.ports.lease();
       await this.ctx.apps.start(d, request, target, lease.port);
+      const proxy = await this.proxyOn(target.port);
+      if (!proxy) {
+        await this.ctx.apps.stop(d.id);
+        return this.failLater(d, 'PROXY_PORT_IN_USE', portTaken(target.port));
+      }
       // One canary per pipeline: a newer healthy release replaces one still in its canary phase
       // (checked after the health wait, so the older canary serves until then).
       const older = this.canary && this.canary !== d.id ? this.ctx.deployments.get(this.canary) : undefined;
@@ -211,6 +221,15 @@ export class ProductionSlot implements RestorableSlot {
   private failLater(d: Deployment, errorCode: string, reason: string): void {
     this.ctx.tasks.track(this.ctx.reporter.fail(d, errorCode, reason));
   }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` now (a bind that is closed at once). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 function portTaken(port: number): string {

@@ -255,6 +255,31 @@ describe('LocalDeployer', () => {
       expect(deployer.proxyFor('shop')?.stable?.release).toBe(deploymentId);
     });
 
+    it('answers no request 503 while a first release starts: refused until it is healthy, then 200', async () => {
+      const p = pipeline(ports, { env: { START_DELAY_MS: '400' } });
+      const answers: Answer[] = [];
+      let going = true;
+      const loop = (async () => {
+        while (going) {
+          answers.push(await get(`http://127.0.0.1:${ports.production}/`));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+
+      const { deploymentId } = await deployer.startCanary({
+        ...deployRequest(p, 'run-1', 'production'),
+        trafficPercent: 10,
+      });
+      while (!answers.some((a) => a.status === 200)) await new Promise((resolve) => setTimeout(resolve, 10));
+      going = false;
+      await loop;
+
+      // Before: the proxy listened at once and answered 503 "no release" during the health wait.
+      expect(answers.filter((a) => a.status !== 0 && a.status !== 200)).toEqual([]);
+      expect(answers.filter((a) => a.status === 0).length).toBeGreaterThan(0);
+      expect(answers.at(-1)).toMatchObject({ status: 200, release: deploymentId });
+    });
+
     async function withStable(): Promise<string> {
       const { deploymentId } = await deployer.startCanary({
         ...deployRequest(pipeline(ports), 'run-1', 'production'),
